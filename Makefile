@@ -1,0 +1,64 @@
+# Autograd, hands-on. The two commands a learner or a teacher needs:
+#   make lab    set everything up, then open the course in JupyterLab
+#   make test   set everything up, then run the whole test suite (what CI runs)
+# Both can be run again at any time: set-up re-uses what is installed and takes seconds.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FIRST_NOTEBOOK := notebooks/01_requires_grad.ipynb
+# Jupyter refuses to run as root unless told to (containers, CI).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help lab test unit notebooks lint format outputs navigation clean
+
+help:
+	@echo "make lab         set up, then open the course in JupyterLab"
+	@echo "make test        set up, then run every test (lint, unit tests, strict nbval)"
+	@echo "make outputs     re-run every notebook in a fresh kernel and store its outputs"
+	@echo "make navigation  rewrite the Next links and the README course map"
+	@echo "make format      format the code and the notebooks with ruff"
+	@echo "make clean       remove the virtual environment"
+
+lab: $(VENV)/.lab-installed
+	@sh tools/system-packages.sh dot
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
+
+test: $(VENV)/.test-installed
+	@sh tools/system-packages.sh --require dot
+	$(MAKE) --no-print-directory lint
+	$(BIN)/python tools/course.py check-navigation
+	$(BIN)/pytest -n 2 --dist loadscope --nbval --nbval-current-env $(PYTEST_ARGS) tests notebooks
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check utils tests tools notebooks
+	$(BIN)/ruff format --check utils tests tools notebooks
+
+format: $(VENV)/.test-installed
+	$(BIN)/ruff check --fix utils tests tools notebooks
+	$(BIN)/ruff format utils tests tools notebooks
+
+outputs: $(VENV)/.test-installed
+	@sh tools/system-packages.sh --require dot
+	$(BIN)/python tools/course.py navigation
+	$(BIN)/python tools/course.py outputs
+
+navigation: $(VENV)/.test-installed
+	$(BIN)/python tools/course.py navigation
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when pyproject.toml (the one place versions are pinned) changes.
+$(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.lab-installed
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,274 @@
+"""Check a learner's exercise, kindly and honestly.
+
+In a notebook::
+
+    check(compute_gradient_simple_function)   # says whether it is right, and if not, why
+    # hint(compute_gradient_simple_function)  # a nudge; remove the # to see it
+    # solution(compute_gradient_simple_function)
+
+A check calls your function on several inputs and compares each answer with a
+reference computed by autograd in float64. It never shows the expected value, and
+it never stops the notebook: an exception in your code becomes a one-line message.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from utils.exercises import EXERCISES, Exercise
+
+CORRECT = "✔ Correct"
+NOT_YET = "✘ Not yet"
+RELATIVE_TOLERANCE = 1e-4
+ABSOLUTE_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The outcome of checking one exercise.
+
+    Attributes:
+        passed: True when every input gave the right answer.
+        message: what the learner reads: why it passed, or what to change.
+    """
+
+    passed: bool
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def finite_difference(function: Callable, x: float, step: float = 1e-4) -> float:
+    """Estimate a scalar function's derivative at ``x`` by a central difference, in float64.
+
+    Autograd should never be taken on faith: this is an independent second opinion.
+
+    Args:
+        function: takes and returns a tensor, e.g. ``lambda x: x**3 + 2 * x``.
+        x: where to estimate the slope.
+        step: the half-width h in (f(x + h) - f(x - h)) / 2h.
+    """
+    with torch.no_grad():
+        ahead = function(torch.tensor(x + step, dtype=torch.float64))
+        behind = function(torch.tensor(x - step, dtype=torch.float64))
+    return float((ahead - behind) / (2 * step))
+
+
+def compare(label: str, computed, expected, tolerance: float = 1e-6) -> None:
+    """Print whether ``computed`` equals ``expected`` exactly and within a tolerance.
+
+    Args:
+        label: what is compared, e.g. ``"x.grad vs 3x² + 2"``.
+        computed: a number or tensor (for example ``x.grad``).
+        expected: a number or tensor of the same shape (for example the hand-derived value).
+        tolerance: the absolute and relative tolerance for "close".
+    """
+    computed = torch.as_tensor(computed, dtype=torch.float64).detach()
+    expected = torch.as_tensor(expected, dtype=torch.float64).detach()
+    if computed.shape != expected.shape:
+        print(f"{label:<34} shapes differ: {tuple(computed.shape)} vs {tuple(expected.shape)}")
+        return
+    exact = bool(torch.equal(computed, expected))
+    close = bool(torch.allclose(computed, expected, rtol=tolerance, atol=tolerance))
+    print(f"{label:<34} exact: {exact!s:<5}  close: {close!s:<5} (tolerance {tolerance:g})")
+
+
+def find_exercise(function_or_name: Callable | str) -> Exercise:
+    """Return the exercise a function (by its name) or a name belongs to.
+
+    Args:
+        function_or_name: the learner's function, or the exercise's name as a string.
+
+    Raises:
+        LookupError: with the list of known exercises, if there is no such exercise.
+    """
+    name = getattr(function_or_name, "__name__", function_or_name)
+    if isinstance(name, str) and name in EXERCISES:
+        return EXERCISES[name]
+    known = ", ".join(sorted(EXERCISES))
+    raise LookupError(f"there is no exercise called {name!r}; the exercises are: {known}")
+
+
+def evaluate(function: object, exercise: Exercise) -> Feedback:
+    """Check ``function`` against ``exercise`` and return the :class:`Feedback` (prints nothing).
+
+    Args:
+        function: what the learner wrote (normally a function; anything else gets a message).
+        exercise: the exercise it should solve.
+    """
+    if not callable(function):
+        return _not_yet(
+            f"check() needs your function itself, not its result: write "
+            f"check({exercise.name}), without parentheses after the name."
+        )
+    if exercise.evaluate is not None:
+        return exercise.evaluate(function)
+
+    first = exercise.cases[0]
+    answers = []
+    for args in (first, first, *exercise.cases[1:]):
+        answer, problem = _call(function, exercise, args)
+        if problem:
+            return _not_yet(problem)
+        answers.append(answer)
+
+    if _close(answers[0], exercise.reference(*first)) and not _close(answers[0], answers[1]):
+        return _not_yet(
+            f"{_call_text(exercise, first)} gave {_show(answers[0])} the first time and "
+            f"{_show(answers[1])} the second time. The gradient is accumulating from one call "
+            "to the next: create a fresh tensor on each call, or zero .grad before backward()."
+        )
+    for args, answer in zip((first, *exercise.cases[1:]), answers[1:], strict=True):
+        if not _close(answer, exercise.reference(*args)):
+            return _not_yet(
+                f"{_call_text(exercise, args)} returned {_show(answer)}, which is not the "
+                f"gradient. {_hint_pointer(exercise)}"
+            )
+    return Feedback(True, f"{CORRECT}: {exercise.praise}")
+
+
+def check(function: object, exercise: str | None = None) -> None:
+    """Check a learner's exercise function and print what to do next.
+
+    Args:
+        function: the function you wrote, e.g. ``compute_gradient_simple_function``.
+        exercise: the exercise's name, if your function has a different name.
+    """
+    try:
+        found = find_exercise(exercise or function)
+    except LookupError as error:
+        print(f"{NOT_YET}: {error}")
+        return
+    print(evaluate(function, found).message)
+
+
+def hint(function_or_name: Callable | str, number: int = 1) -> None:
+    """Print one hint for an exercise, without giving the answer away.
+
+    Args:
+        function_or_name: your function, or the exercise's name.
+        number: which hint (1 is the gentlest; later ones say more).
+    """
+    try:
+        found = find_exercise(function_or_name)
+    except LookupError as error:
+        print(f"{NOT_YET}: {error}")
+        return
+    hints = found.hints
+    number = min(max(int(number), 1), len(hints))
+    text = f"Hint {number} of {len(hints)}: {hints[number - 1]}"
+    if number < len(hints):
+        text += f"\n(More: hint({found.name}, {number + 1}))"
+    print(text)
+
+
+def solution(function_or_name: Callable | str) -> None:
+    """Print a model solution for an exercise.
+
+    Args:
+        function_or_name: your function, or the exercise's name.
+    """
+    try:
+        found = find_exercise(function_or_name)
+    except LookupError as error:
+        print(f"{NOT_YET}: {error}")
+        return
+    print(found.solution.strip())
+
+
+def _not_yet(text: str) -> Feedback:
+    return Feedback(False, f"{NOT_YET}: {text}")
+
+
+def _hint_pointer(exercise: Exercise) -> str:
+    return f"Stuck? hint({exercise.name})"
+
+
+def _call_text(exercise: Exercise, args: tuple) -> str:
+    return f"{exercise.name}({', '.join(repr(a) for a in args)})"
+
+
+def _call(function: Callable, exercise: Exercise, args: tuple) -> tuple[object, str | None]:
+    """Call the learner's function; return (answer, None) or (None, what went wrong)."""
+    call = _call_text(exercise, args)
+    try:
+        answer = function(*args)
+    except NotImplementedError:
+        return None, (
+            f"{exercise.name} is not written yet (it raises NotImplementedError). "
+            "Replace that line with your code, run the cell, then check again."
+        )
+    except Exception as error:  # a learner's code may raise anything; report it in one line
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        detail = (detail[:200] + "…") if len(detail) > 200 else detail
+        return None, (
+            f"{call} raised {type(error).__name__}"
+            + (f": {detail}" if detail else "")
+            + f". Fix the error and check again. {_hint_pointer(exercise)}"
+        )
+    return _validate(answer, exercise, call)
+
+
+def _validate(answer: object, exercise: Exercise, call: str) -> tuple[object, str | None]:
+    if answer is None or answer is Ellipsis:
+        return None, (
+            f"{call} returned None. If you are not done yet, that is fine. Otherwise, check "
+            "that the function ends with a return statement, and that you read .grad after "
+            "calling backward() (before it, .grad is None)."
+        )
+    if exercise.returns == 1:
+        problem = _number_problem(answer, call, "a Python float")
+        return (None, problem) if problem else (float(answer), None)
+    expected = f"a tuple of {exercise.returns} Python floats"
+    if isinstance(answer, torch.Tensor):
+        return None, (
+            f"{call} returned a tensor; the exercise asks for {expected}. "
+            "Call .item() on each gradient, e.g. (a.grad.item(), b.grad.item())."
+        )
+    if not isinstance(answer, tuple | list) or len(answer) != exercise.returns:
+        return None, f"{call} returned {_show(answer)}; the exercise asks for {expected}."
+    values = []
+    for item in answer:
+        problem = _number_problem(item, call, expected, part=True)
+        if problem:
+            return None, problem
+        values.append(float(item))
+    return tuple(values), None
+
+
+def _number_problem(value: object, call: str, expected: str, part: bool = False) -> str | None:
+    what = "part of its answer" if part else "its answer"
+    if isinstance(value, torch.Tensor):
+        return (
+            f"{call} returned a tensor as {what}; the exercise asks for {expected}. "
+            "Turn a one-element tensor into a float with .item(), e.g. x.grad.item()."
+        )
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return f"{call} returned {_show(value)} as {what}; the exercise asks for {expected}."
+    return None
+
+
+def _close(answer: object, expected: object) -> bool:
+    if isinstance(answer, tuple) or isinstance(expected, tuple):
+        answer, expected = tuple(answer), tuple(expected)
+        return len(answer) == len(expected) and all(
+            _close(a, e) for a, e in zip(answer, expected, strict=True)
+        )
+    return math.isclose(
+        float(answer), float(expected), rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE
+    )
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_show(v) for v in value) + ")"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
