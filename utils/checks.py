@@ -120,9 +120,9 @@ def evaluate(function: object, exercise: Exercise) -> Feedback:
 
     if _close(answers[0], exercise.reference(*first)) and not _close(answers[0], answers[1]):
         return _not_yet(
-            f"{_call_text(exercise, first)} gave {_show(answers[0])} the first time and "
-            f"{_show(answers[1])} the second time. The gradient is accumulating from one call "
-            "to the next: create a fresh tensor on each call, or zero .grad before backward()."
+            f"calling {_call_text(exercise, first)} twice gave two different answers. The "
+            "gradient is accumulating from one call to the next: create a fresh tensor on each "
+            "call, or zero .grad before backward()."
         )
     for args, answer in zip((first, *exercise.cases[1:]), answers[1:], strict=True):
         if not _close(answer, exercise.reference(*args)):

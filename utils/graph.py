@@ -144,7 +144,9 @@ def draw_graph(
     """
     import torchviz  # imported here so that ``import utils.graph`` stays light
 
-    outputs = (outputs,) if isinstance(outputs, torch.Tensor) else tuple(outputs)
+    if isinstance(outputs, torch.Tensor):
+        outputs = (outputs,)
+    outputs = tuple(outputs) if isinstance(outputs, tuple | list) else (outputs,)
     if not outputs or not all(isinstance(t, torch.Tensor) for t in outputs):
         raise TypeError("draw_graph() needs a tensor, or a tuple of tensors, to draw")
     names = dict(names or {})

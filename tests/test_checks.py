@@ -1,0 +1,258 @@
+"""The exercise checks: right answers pass, typical wrong answers get a kind, exact message.
+
+PyTorch in float64 and hand-derived formulas are the oracles; a failing check must
+never reveal the expected value.
+"""
+
+import math
+
+import pytest
+import torch
+
+from utils.checks import CORRECT, NOT_YET, check, compare, evaluate, finite_difference, hint
+from utils.checks import solution as show_solution
+from utils.exercises import EXERCISES, MULTIVARIATE, SIMPLE_FUNCTION
+
+# --------------------------------------------------------------------------- the references
+
+
+@pytest.mark.parametrize("args", SIMPLE_FUNCTION.cases)
+def test_simple_function_reference_matches_hand_derivative_and_finite_difference(args):
+    (x,) = args
+    expected = 3 * x**2 + 2
+    assert SIMPLE_FUNCTION.reference(x) == pytest.approx(expected, rel=1e-12)
+    assert finite_difference(lambda t: t**3 + 2 * t, x) == pytest.approx(expected, rel=1e-7)
+
+
+@pytest.mark.parametrize("args", MULTIVARIATE.cases)
+def test_multivariate_reference_matches_hand_derivatives(args):
+    a, b = args
+    assert MULTIVARIATE.reference(a, b) == pytest.approx((3.0, 8 * b), rel=1e-12)
+    assert finite_difference(lambda t: 3 * t + 4 * b**2, a) == pytest.approx(3.0, rel=1e-7)
+    assert finite_difference(lambda t: 3 * a + 4 * t**2, b) == pytest.approx(8 * b, rel=1e-6)
+
+
+def test_finite_difference_of_sine_is_cosine():
+    for x in (-2.0, 0.0, 0.7):
+        assert finite_difference(torch.sin, x) == pytest.approx(math.cos(x), abs=1e-8)
+
+
+# ------------------------------------------------------------------ answers learners write
+
+
+def right_simple(x_value):
+    x = torch.tensor(x_value, requires_grad=True)
+    y = x**3 + 2 * x
+    y.backward()
+    return x.grad.item()
+
+
+def returns_tensor(x_value):
+    x = torch.tensor(x_value, requires_grad=True)
+    (x**3 + 2 * x).backward()
+    return x.grad
+
+
+def wrong_derivative(x_value):
+    return 3 * x_value**2  # forgot the + 2
+
+
+def returns_function_value(x_value):
+    x = torch.tensor(x_value, requires_grad=True)
+    y = x**3 + 2 * x
+    y.backward()
+    return y.item()
+
+
+def reads_grad_before_backward(x_value):
+    x = torch.tensor(x_value, requires_grad=True)
+    y = x**3 + 2 * x
+    gradient = x.grad
+    y.backward()
+    return gradient
+
+
+def not_written_yet(x_value):
+    raise NotImplementedError
+
+
+def stub_with_ellipsis(x_value): ...
+
+
+def raises_error(x_value):
+    x = torch.tensor(x_value, requires_grad=True)
+    return x.grad.item()  # AttributeError: None has no .item()
+
+
+_shared = torch.tensor(2.0, requires_grad=True)
+
+
+def forgets_to_zero(x_value):
+    """Re-uses one tensor and never zeroes it: the second call doubles the answer."""
+    with torch.no_grad():
+        _shared.copy_(torch.tensor(x_value))
+    (_shared**3 + 2 * _shared).backward()
+    return _shared.grad.item()
+
+
+def as_simple_function(function):
+    """Give a test double the exercise's name, as a learner's function would have."""
+    function.__name__ = SIMPLE_FUNCTION.name
+    return function
+
+
+def test_right_answer_passes():
+    feedback = evaluate(right_simple, SIMPLE_FUNCTION)
+    assert feedback.passed
+    assert feedback.message.startswith(CORRECT)
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (returns_tensor, ".item()"),
+        (wrong_derivative, "not the gradient"),
+        (returns_function_value, "not the gradient"),
+        (reads_grad_before_backward, "before it, .grad is None"),
+        (not_written_yet, "not written yet"),
+        (stub_with_ellipsis, "returned None"),
+        (raises_error, "raised AttributeError"),
+    ],
+)
+def test_typical_wrong_answers_get_a_specific_message(answer, says):
+    feedback = evaluate(answer, SIMPLE_FUNCTION)
+    assert not feedback.passed
+    assert feedback.message.startswith(NOT_YET)
+    assert says in feedback.message
+
+
+@pytest.mark.parametrize(
+    "answer", [returns_tensor, wrong_derivative, returns_function_value, forgets_to_zero]
+)
+def test_a_failed_check_never_reveals_the_expected_value(answer):
+    message = evaluate(answer, SIMPLE_FUNCTION).message
+    expected = [SIMPLE_FUNCTION.reference(*args) for args in SIMPLE_FUNCTION.cases]
+    for value in expected:
+        assert f"{value:g}" not in message.replace(f"{SIMPLE_FUNCTION.name}(", "")
+
+
+def test_accumulating_gradient_is_detected_by_calling_twice():
+    _shared.grad = None
+    feedback = evaluate(forgets_to_zero, SIMPLE_FUNCTION)
+    assert not feedback.passed
+    assert "accumulating" in feedback.message
+
+
+def test_exception_message_is_one_line_without_traceback():
+    def fails(x_value):
+        raise ValueError("something broke\nsecond line of detail")
+
+    message = evaluate(fails, SIMPLE_FUNCTION).message
+    assert "raised ValueError: something broke" in message
+    assert "second line" not in message
+    assert "Traceback" not in message
+
+
+def test_passing_the_result_instead_of_the_function_is_explained():
+    message = evaluate(14.0, SIMPLE_FUNCTION).message
+    assert "function itself" in message
+    assert f"check({SIMPLE_FUNCTION.name})" in message
+
+
+def test_check_finds_the_exercise_by_the_function_name(capsys):
+    check(as_simple_function(right_simple))
+    assert capsys.readouterr().out.startswith(CORRECT)
+
+
+def test_check_with_an_unknown_name_lists_the_exercises(capsys):
+    def my_gradient(x_value):
+        return 0.0
+
+    check(my_gradient)
+    out = capsys.readouterr().out
+    assert out.startswith(NOT_YET)
+    assert "'my_gradient'" in out
+    for name in EXERCISES:
+        assert name in out
+
+
+def test_check_with_an_explicit_exercise_name(capsys):
+    def my_gradient(x_value):
+        return right_simple(x_value)
+
+    check(my_gradient, exercise=SIMPLE_FUNCTION.name)
+    assert capsys.readouterr().out.startswith(CORRECT)
+
+
+# ------------------------------------------------------------------------- multivariate
+
+
+def right_multivariate(a_value, b_value):
+    a = torch.tensor(a_value, requires_grad=True)
+    b = torch.tensor(b_value, requires_grad=True)
+    (3 * a + 4 * b**2).backward()
+    return a.grad.item(), b.grad.item()
+
+
+def test_multivariate_right_answer_passes():
+    assert evaluate(right_multivariate, MULTIVARIATE).passed
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (lambda a, b: (torch.tensor(3.0), torch.tensor(8 * b)), ".item()"),
+        (lambda a, b: torch.tensor([3.0, 8 * b]), ".item()"),
+        (lambda a, b: 3.0, "tuple of 2"),
+        (lambda a, b: (8 * b, 3.0), "not the gradient"),  # swapped
+        (lambda a, b: (3.0, 4 * b), "not the gradient"),  # forgot the power rule's 2
+        (lambda a, b: (3.0, "8b"), "tuple of 2 Python floats"),
+    ],
+)
+def test_multivariate_typical_wrong_answers(answer, says):
+    feedback = evaluate(answer, MULTIVARIATE)
+    assert not feedback.passed
+    assert says in feedback.message
+
+
+# ------------------------------------------------------------------------ hints, solutions
+
+
+@pytest.mark.parametrize("exercise", EXERCISES.values(), ids=list(EXERCISES))
+def test_every_solution_passes_its_own_check(exercise, capsys):
+    show_solution(exercise.name)
+    code = capsys.readouterr().out
+    namespace = {"torch": torch}
+    exec(code, namespace)
+    assert evaluate(namespace[exercise.name], exercise).passed
+
+
+@pytest.mark.parametrize("exercise", EXERCISES.values(), ids=list(EXERCISES))
+def test_hints_lead_on_without_giving_the_solution(exercise, capsys):
+    hint(exercise.name)
+    first = capsys.readouterr().out
+    assert first.startswith(f"Hint 1 of {len(exercise.hints)}")
+    assert f"hint({exercise.name}, 2)" in first
+    hint(exercise.name, 99)  # past the last hint: shows the last one
+    assert capsys.readouterr().out.startswith(f"Hint {len(exercise.hints)} of")
+    body = [line.strip() for line in exercise.solution.strip().splitlines()[1:]]
+    for text in exercise.hints:
+        assert "\n".join(body) not in text
+
+
+# ------------------------------------------------------------------------------- compare
+
+
+def test_compare_reports_exact_and_close(capsys):
+    compare("same", torch.tensor([1.0, 2.0]), [1.0, 2.0])
+    compare("nearly", torch.tensor(1.0), 1.0 + 1e-9)
+    compare("different", torch.tensor(1.0), 1.1)
+    same, nearly, different = capsys.readouterr().out.splitlines()
+    assert "exact: True" in same and "close: True" in same
+    assert "exact: False" in nearly and "close: True" in nearly
+    assert "close: False" in different
+
+
+def test_compare_explains_a_shape_mismatch(capsys):
+    compare("shapes", torch.zeros(2), torch.zeros(3))
+    assert "shapes differ: (2,) vs (3,)" in capsys.readouterr().out
