@@ -123,6 +123,7 @@ def draw_graph(
     show_saved: bool = False,
     legend: bool = True,
     highlight: Iterable[object] = (),
+    annotate: Mapping[object, str] | None = None,
 ) -> GraphRender:
     """Draw the autograd graph that produced ``outputs``.
 
@@ -138,6 +139,8 @@ def draw_graph(
         legend: add a legend explaining each kind of node.
         highlight: backward functions or tensors to outline in vermillion (the
             backward stepper uses this for the current step).
+        annotate: an extra label line for some nodes, keyed by the tensor or backward
+            function, e.g. ``{y.grad_fn: "receives 1"}``.
 
     Returns:
         A :class:`GraphRender`; put it last in a cell to see it.
@@ -152,6 +155,7 @@ def draw_graph(
     names = dict(names or {})
     label_of = {id(t): name for name, t in names.items()}
     highlighted = {str(id(obj)) for obj in highlight}
+    extra_lines = {str(id(obj)): text for obj, text in (annotate or {}).items()}
 
     # Keep every object of the graph alive while torchviz walks it, so that each
     # object's id (torchviz's node name) means the same object in both walks.
@@ -201,6 +205,8 @@ def draw_graph(
         else:
             label = _label(obj, kind, label_of, show_values)
         node_names[name] = label.split("\n")[0].split(" = ")[0]
+        if old in extra_lines:
+            label += "\n" + extra_lines[old]
         attrs = dict(STYLES[kind])
         if old in highlighted:
             attrs.update(HIGHLIGHT)
