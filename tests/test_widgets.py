@@ -1,18 +1,31 @@
 """Playgrounds: the numbers they show, how they react to controls, and their static view."""
 
 import math
+import re
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from utils.widgets import (
+    GRAD_MODES,
     TANGENT_FUNCTIONS,
     TWO_VARIABLE_FUNCTIONS,
+    VJP_POINT,
+    AccumulationLab,
+    accumulation_explorer,
+    backward_stepper,
+    grad_mode_explorer,
+    grad_mode_state,
+    regression_data,
     tangent_explorer,
     tangent_state,
+    train_line,
+    training_explorer,
     two_variable_explorer,
     two_variable_state,
+    vjp_explorer,
+    vjp_state,
 )
 
 # Hand-derived derivatives: the oracle for the tangent explorer.
@@ -103,3 +116,169 @@ def test_without_a_front_end_the_default_state_is_ordinary_output():
     assert "slope from x.grad = 14.000" in captured.stdout
     figures = [o for o in rest if o.data.get("text/plain", "").startswith("<Figure")]
     assert len(figures) == 1, "the default figure is shown once"
+
+
+# ----------------------------------------------------------------------- backward stepper
+
+
+def test_backward_stepper_walks_to_the_gradients_backward_gives():
+    playground = backward_stepper()
+    next_button, reset_button = playground.controls
+    playground.draw()
+    assert "Press 'next step'" in playground.items[0]
+    for _ in range(10):  # more clicks than steps: the extra ones change nothing
+        next_button.click()
+    text, graph = playground.items
+    a, b = 2.0, 3.0  # the default example y = a·b + a
+    assert f"stores {b + 1:g} in a.grad" in text and f"stores {a:g} in b.grad" in text
+    assert "Done" in text
+    assert f"grad = {b + 1:g}" in graph.source
+    reset_button.click()
+    assert "Press 'next step'" in playground.items[0]
+
+
+def test_backward_stepper_outlines_the_current_node():
+    playground = backward_stepper()
+    playground.controls[0].click()
+    graph = playground.items[1]
+    nodes = re.findall(r'\t(n\d+) \[label="?([^"\]]*)"? ([^\]]*)\]', graph.source)
+    outlined = [label for _, label, attrs in nodes if "#D55E00" in attrs]
+    assert len(outlined) == 1 and outlined[0].startswith("AddBackward0")
+
+
+# ------------------------------------------------------------------- accumulation explorer
+
+
+def test_accumulation_lab_reproduces_four_then_eight():
+    lab = AccumulationLab(2.0)
+    lab.new_backward()
+    lab.new_backward()
+    assert lab.history == [2 * 2.0, 2 * (2 * 2.0)]
+
+
+def test_accumulation_lab_backward_twice_is_explained_and_retain_graph_fixes_it():
+    lab = AccumulationLab(2.0)
+    lab.new_backward()
+    lab.backward_again()
+    assert "Trying to backward through the graph a second time" in lab.message
+    assert "retain_graph=True" in lab.message
+    assert lab.history[-1] == 4.0, "a failed backward() adds nothing"
+    lab = AccumulationLab(2.0)
+    lab.new_backward(retain_graph=True)
+    lab.backward_again()
+    assert lab.history == [4.0, 8.0]
+
+
+def test_accumulation_lab_zero():
+    lab = AccumulationLab(2.0)
+    lab.zero()
+    assert lab.history == [None], "zeroing before any backward leaves .grad as None"
+    lab.new_backward()
+    lab.zero()
+    assert lab.history[-1] == 0.0
+
+
+def test_accumulation_explorer_buttons_update_the_plot():
+    playground = accumulation_explorer()
+    new_backward = playground.controls[0]
+    new_backward.click()
+    new_backward.click()
+    line = playground.items[1].axes[0].lines[0]
+    assert list(line.get_ydata()) == [4.0, 8.0]
+    assert "x.grad = 8" in playground.items[0]
+
+
+# --------------------------------------------------------------------- grad-mode explorer
+
+
+@pytest.mark.parametrize(
+    ("mode", "tracked"),
+    [
+        ("tracking on (default)", True),
+        ("torch.no_grad()", False),
+        ("w.detach()", False),
+        ("torch.inference_mode()", False),
+        ("requires_grad=False", False),
+        ("model.eval()", True),  # eval() changes layers, not gradient tracking
+    ],
+)
+def test_grad_modes(mode, tracked):
+    assert mode in GRAD_MODES
+    state, graph = grad_mode_state(mode)
+    assert state.has_grad_fn is tracked and state.requires_grad is tracked
+    assert (state.backward == "works") is tracked
+    if tracked:
+        assert "digraph" in graph.source
+    else:
+        assert "does not require grad" in state.backward
+        assert graph.startswith("No graph")
+
+
+def test_grad_mode_explorer_follows_the_menu():
+    playground = grad_mode_explorer()
+    playground.controls[0].value = "torch.no_grad()"
+    assert playground.items[0].startswith("torch.no_grad(): y.grad_fn is None")
+
+
+# --------------------------------------------------------------- vector-Jacobian explorer
+
+
+def test_vjp_state_matches_the_hand_jacobian():
+    x0, x1, x2 = VJP_POINT
+    jacobian = [[x1, x0, 0.0], [0.0, 2 * x1, 0.0], [0.0, 0.0, math.cos(x2)]]
+    v = (0.5, -1.0, 2.0)
+    state = vjp_state(v)
+    for row, expected in zip(state.jacobian, jacobian, strict=True):
+        assert row == pytest.approx(expected, abs=1e-12)
+    by_hand = [sum(v[i] * jacobian[i][j] for i in range(3)) for j in range(3)]
+    assert state.backward_grad == pytest.approx(by_hand, abs=1e-12)
+    assert state.v_times_jacobian == pytest.approx(by_hand, abs=1e-12)
+
+
+def test_vjp_explorer_moves_the_bars():
+    playground = vjp_explorer()
+    playground.controls[1].value = 0.0  # v1 = 0: y1 = x1² no longer contributes
+    bars = playground.items[1].axes[1].patches
+    expected = vjp_state((1.0, 0.0, 1.0)).backward_grad
+    assert [bar.get_height() for bar in bars] == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------- training explorer
+
+
+def test_training_fits_the_line_the_data_came_from():
+    run = train_line(learning_rate=0.1, steps=100)
+    assert not run.diverged
+    assert run.losses[-1] < run.losses[0] / 10
+    assert run.weight == pytest.approx(2.0, abs=0.15) and run.bias == pytest.approx(1.0, abs=0.15)
+
+
+def test_training_gradients_match_a_hand_derivation():
+    x, y = regression_data()
+    first = train_line(learning_rate=0.1, steps=2)
+    # one step from w = b = 0: dL/dw = -2·mean(x·y), dL/db = -2·mean(y)
+    weight = 0.1 * 2 * float((x * y).mean())
+    bias = 0.1 * 2 * float(y.mean())
+    assert first.losses[0] == pytest.approx(float((y**2).mean()))
+    assert first.losses[1] == pytest.approx(float(((weight * x + bias - y) ** 2).mean()), rel=1e-5)
+
+
+def test_too_large_a_learning_rate_diverges_and_says_so():
+    run = train_line(learning_rate=1.5, steps=60)
+    assert run.diverged
+    assert "too large" in run.text()
+
+
+def test_forgetting_zero_grad_trains_worse():
+    good = train_line(learning_rate=0.1, steps=50)
+    bad = train_line(learning_rate=0.1, steps=50, zero_grad=False)
+    assert bad.losses[-1] > 10 * good.losses[-1]
+
+
+def test_training_explorer_redraws_the_loss_curve():
+    playground = training_explorer()
+    playground.controls[1].value = 20  # steps
+    loss_line = playground.items[1].axes[0].lines[0]
+    assert len(loss_line.get_xdata()) == 20
+    playground.controls[0].value = 1.5  # learning rate
+    assert playground.items[0].startswith("diverged")
