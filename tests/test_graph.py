@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from utils.graph import FREED_NOTE, INSTALL_HINT, STYLES, draw_graph, format_tensor
+from utils.graph import FREED_NOTE, INSTALL_HINT, STYLES, draw_graph, format_tensor, side_by_side
 
 NODE = re.compile(r"^\t(\w+) \[label=(\"[^\"]*\"|\S+) (.*)\]$", re.MULTILINE)
 
@@ -181,3 +181,23 @@ def test_without_dot_shows_text_and_how_to_install(monkeypatch, tmp_path):
 )
 def test_format_tensor(tensor, text):
     assert format_tensor(tensor) == text
+
+
+def test_side_by_side_keeps_each_graph_in_its_own_titled_box():
+    def branchy(x):
+        return x**2 if x > 0 else -3 * x
+
+    positive = torch.tensor(2.0, requires_grad=True)
+    negative = torch.tensor(-1.0, requires_grad=True)
+    render = side_by_side(
+        {
+            "x = 2": draw_graph(branchy(positive), {"x": positive}),
+            "x = -1": draw_graph(branchy(negative), {"x": negative}),
+        }
+    )
+    first, second = render.source.split("subgraph cluster_1")
+    assert 'label="x = 2"' in first and "PowBackward0" in first and "MulBackward0" not in first
+    assert 'label="x = -1"' in second and "MulBackward0" in second and "Pow" not in second
+    assert "legend" not in render.source
+    names = re.findall(r"^\t\t(\w+) \[", render.source, re.MULTILINE)
+    assert len(names) == len(set(names)), "node names stay unique across the boxes"

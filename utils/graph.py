@@ -276,3 +276,33 @@ def _label(obj: object, kind: str, label_of: dict[int, str], show_values: bool) 
     if (tensor.is_leaf or tensor.retains_grad) and tensor.grad is not None:
         lines.append("grad = " + format_tensor(tensor.grad))
     return "\n".join(lines)
+
+
+def side_by_side(renders: Mapping[str, GraphRender]) -> GraphRender:
+    """Put several graph renders next to each other, each in a titled box.
+
+    Args:
+        renders: title -> render, e.g. ``{"x > 0": draw_graph(y1), "x ≤ 0": draw_graph(y2)}``.
+            Their legends are left out.
+    """
+    graph = graphviz.Digraph(
+        graph_attr={"rankdir": "TB", "nodesep": "0.3", "ranksep": "0.35"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11", "margin": "0.08,0.04"},
+        edge_attr={"arrowsize": "0.7"},
+    )
+    node_names: dict[str, str] = {}
+    for index, (title, render) in enumerate(renders.items()):
+        prefix = f"g{index}_"
+        with graph.subgraph(name=f"cluster_{index}") as box:
+            box.attr(label=title, fontname="Helvetica", fontsize="12", color="#999999")
+            in_legend = False
+            for line in render.digraph.body:
+                in_legend = in_legend or line.startswith("\tsubgraph cluster_legend")
+                if in_legend:
+                    in_legend = line != "\t}\n"
+                    continue
+                if line.startswith(("\tgraph ", "\tlabel=", "\tfontname=")):
+                    continue
+                box.body.append(re.sub(r"(^\t|-> )(n\d+)", rf"\g<1>{prefix}\g<2>", line))
+        node_names.update({prefix + name: label for name, label in render.node_names.items()})
+    return GraphRender(graph, node_names)
