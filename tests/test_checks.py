@@ -11,7 +11,7 @@ import torch
 
 from utils.checks import CORRECT, NOT_YET, check, compare, evaluate, finite_difference, hint
 from utils.checks import solution as show_solution
-from utils.exercises import EXERCISES, MULTIVARIATE, SIMPLE_FUNCTION
+from utils.exercises import EXERCISES, MANY_POINTS, MULTIVARIATE, PREDICT, SIMPLE_FUNCTION
 
 # --------------------------------------------------------------------------- the references
 
@@ -256,3 +256,73 @@ def test_compare_reports_exact_and_close(capsys):
 def test_compare_explains_a_shape_mismatch(capsys):
     compare("shapes", torch.zeros(2), torch.zeros(3))
     assert "shapes differ: (2,) vs (3,)" in capsys.readouterr().out
+
+
+# -------------------------------------------------------------- gradients at many points
+
+
+def leaks_between_points(x_values):
+    x = torch.tensor(0.0, requires_grad=True)
+    gradients = []
+    for value in x_values:
+        with torch.no_grad():
+            x.copy_(torch.tensor(value))
+        (x**3 + 2 * x).backward()
+        gradients.append(x.grad.item())  # never reset: each answer adds the ones before
+    return gradients
+
+
+def test_many_points_right_answer_matches_the_hand_derivative():
+    values = [1.0, -2.0, 0.5]
+    assert MANY_POINTS.reference(values) == pytest.approx([3 * v**2 + 2 for v in values])
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (leaks_between_points, "accumulating"),
+        (lambda xs: [3 * x**2 for x in xs], "not all of these are the gradient"),
+        (lambda xs: torch.tensor([3 * x**2 + 2 for x in xs]), "returned a tensor"),
+        (lambda xs: 3 * xs[0] ** 2 + 2, "one gradient for each"),
+        (lambda xs: [torch.tensor(3 * x**2 + 2) for x in xs], ".item()"),
+    ],
+)
+def test_many_points_wrong_answers(answer, says):
+    feedback = evaluate(answer, MANY_POINTS)
+    assert not feedback.passed
+    assert says in feedback.message
+
+
+# ------------------------------------------------------------------------------ predict
+
+
+def predict_in_eval_mode(model, inputs):
+    model.eval()
+    return model(inputs)
+
+
+def predict_detached_numpy(model, inputs):
+    return model(inputs).detach().numpy()
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (predict_in_eval_mode, "model.eval() does not turn tracking off"),
+        (lambda model, inputs: model(inputs), "recorded a graph"),
+        (predict_detached_numpy, "return the tensor"),
+        (lambda model, inputs: model(inputs[:1]).detach(), "does not return model(inputs)"),
+    ],
+)
+def test_predict_wrong_answers(answer, says):
+    feedback = evaluate(answer, PREDICT)
+    assert not feedback.passed
+    assert says in feedback.message
+
+
+def test_predict_accepts_no_grad_and_inference_mode():
+    def with_inference_mode(model, inputs):
+        with torch.inference_mode():
+            return model(inputs)
+
+    assert evaluate(with_inference_mode, PREDICT).passed

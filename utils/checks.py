@@ -107,8 +107,8 @@ def evaluate(function: object, exercise: Exercise) -> Feedback:
             f"check() needs your function itself, not its result: write "
             f"check({exercise.name}), without parentheses after the name."
         )
-    if exercise.evaluate is not None:
-        return exercise.evaluate(function)
+    if exercise.kind != "gradient":
+        return SPECIAL_CHECKS[exercise.kind](function, exercise)
 
     first = exercise.cases[0]
     answers = []
@@ -195,6 +195,14 @@ def _call_text(exercise: Exercise, args: tuple) -> str:
 
 
 def _call(function: Callable, exercise: Exercise, args: tuple) -> tuple[object, str | None]:
+    """Call the learner's function; return (float or tuple of floats, None) or (None, problem)."""
+    answer, problem = _call_raw(function, exercise, args)
+    if problem:
+        return None, problem
+    return _validate(answer, exercise, _call_text(exercise, args))
+
+
+def _call_raw(function: Callable, exercise: Exercise, args: tuple) -> tuple[object, str | None]:
     """Call the learner's function; return (answer, None) or (None, what went wrong)."""
     call = _call_text(exercise, args)
     try:
@@ -212,16 +220,16 @@ def _call(function: Callable, exercise: Exercise, args: tuple) -> tuple[object, 
             + (f": {detail}" if detail else "")
             + f". Fix the error and check again. {_hint_pointer(exercise)}"
         )
-    return _validate(answer, exercise, call)
-
-
-def _validate(answer: object, exercise: Exercise, call: str) -> tuple[object, str | None]:
     if answer is None or answer is Ellipsis:
         return None, (
             f"{call} returned None. If you are not done yet, that is fine. Otherwise, check "
             "that the function ends with a return statement, and that you read .grad after "
             "calling backward() (before it, .grad is None)."
         )
+    return answer, None
+
+
+def _validate(answer: object, exercise: Exercise, call: str) -> tuple[object, str | None]:
     if exercise.returns == 1:
         problem = _number_problem(answer, call, "a Python float")
         return (None, problem) if problem else (float(answer), None)
@@ -272,3 +280,71 @@ def _show(value: object) -> str:
         return "(" + ", ".join(_show(v) for v in value) + ")"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ------------------------------------------------------------- checks of other kinds
+
+
+def _check_list_of_gradients(function: Callable, exercise: Exercise) -> Feedback:
+    """The answer is a list with one gradient per input; nothing may leak between them."""
+    for (values,) in exercise.cases:
+        call = _call_text(exercise, (values,))
+        answer, problem = _call_raw(function, exercise, (values,))
+        if problem:
+            return _not_yet(problem)
+        if isinstance(answer, torch.Tensor):
+            return _not_yet(f"{call} returned a tensor; the exercise asks for a list of floats.")
+        if not isinstance(answer, list | tuple) or len(answer) != len(values):
+            return _not_yet(
+                f"{call} returned {_show(answer)}; the exercise asks for a list with one "
+                f"gradient for each of the {len(values)} inputs."
+            )
+        for item in answer:
+            problem = _number_problem(item, call, "a list of Python floats", part=True)
+            if problem:
+                return _not_yet(problem)
+        expected = exercise.reference(values)
+        running = [sum(expected[: i + 1]) for i in range(len(expected))]
+        if len(values) > 1 and _close(tuple(answer), tuple(running)):
+            return _not_yet(
+                f"{call}: each answer includes the gradients of the points before it. The "
+                "gradient is accumulating in x.grad: reset it after each point."
+            )
+        if not _close(tuple(answer), tuple(expected)):
+            return _not_yet(
+                f"{call} returned {_show(tuple(answer))}: not all of these are the gradient. "
+                f"{_hint_pointer(exercise)}"
+            )
+    return Feedback(True, f"{CORRECT}: {exercise.praise}")
+
+
+def _check_no_graph(function: Callable, exercise: Exercise) -> Feedback:
+    """Predictions must be right and carry no graph."""
+    generator = torch.Generator().manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator))
+    inputs = torch.randn(4, 3, generator=generator)
+    call = f"{exercise.name}(model, inputs)"
+    answer, problem = _call_raw(function, exercise, (model, inputs))
+    if problem:
+        return _not_yet(problem)
+    if not isinstance(answer, torch.Tensor):
+        return _not_yet(f"{call} returned {_show(answer)}; return the tensor model(inputs) gives.")
+    expected = exercise.reference(model, inputs)
+    if answer.shape != expected.shape or not torch.allclose(answer.detach(), expected):
+        return _not_yet(f"{call} does not return model(inputs). {_hint_pointer(exercise)}")
+    if answer.grad_fn is not None or answer.requires_grad:
+        return _not_yet(
+            f"{call} returns the right numbers, but autograd recorded a graph for them "
+            f"(the result has grad_fn = {type(answer.grad_fn).__name__}). model.eval() does "
+            "not turn tracking off: compute inside `with torch.no_grad():`."
+        )
+    return Feedback(True, f"{CORRECT}: {exercise.praise}")
+
+
+SPECIAL_CHECKS = {
+    "list of gradients": _check_list_of_gradients,
+    "no graph": _check_no_graph,
+}

@@ -24,8 +24,8 @@ class Exercise:
         hints: from gentlest to most explicit; none gives the answer away.
         solution: a model solution, as code.
         praise: said when the check passes: what the exercise showed.
-        evaluate: for exercises that are not "return the gradient", a function
-            that takes the learner's function and returns ``utils.checks.Feedback``.
+        kind: how the check judges answers: ``"gradient"`` (compare with the reference
+            on each case) or the name of a special check in ``utils.checks``.
     """
 
     name: str
@@ -35,7 +35,7 @@ class Exercise:
     hints: tuple[str, ...]
     solution: str
     praise: str
-    evaluate: Callable | None = None
+    kind: str = "gradient"
 
 
 def _simple_function_gradient(x_value: float) -> float:
@@ -94,4 +94,69 @@ def compute_gradient_multivariate(a_value, b_value):
     praise="one backward() gave both ∂z/∂a = 3 and ∂z/∂b = 8b at every input tried.",
 )
 
-EXERCISES = {exercise.name: exercise for exercise in (SIMPLE_FUNCTION, MULTIVARIATE)}
+
+def _gradients_at_many_points(x_values: list[float]) -> list[float]:
+    gradients = []
+    for x_value in x_values:
+        x = torch.tensor(x_value, dtype=torch.float64, requires_grad=True)
+        (x**3 + 2 * x).backward()
+        gradients.append(x.grad.item())
+    return gradients
+
+
+MANY_POINTS = Exercise(
+    name="gradients_at_many_points",
+    reference=_gradients_at_many_points,
+    cases=(([1.0, 2.0, 3.0],), ([0.0, -1.0, 0.5, 2.0],), ([1.5],)),
+    returns=0,  # a list, as long as the input
+    hints=(
+        "Create one tensor x before the loop, and in each pass copy the new value into it "
+        "under torch.no_grad(): x.copy_(torch.tensor(value)).",
+        "After y.backward(), read x.grad.item(); then reset the gradient before the next pass.",
+        "Reset with x.grad.zero_() (or x.grad = None) at the end of each pass.",
+    ),
+    solution="""
+def gradients_at_many_points(x_values):
+    x = torch.tensor(0.0, requires_grad=True)
+    gradients = []
+    for value in x_values:
+        with torch.no_grad():
+            x.copy_(torch.tensor(value))
+        y = x**3 + 2 * x
+        y.backward()
+        gradients.append(x.grad.item())
+        x.grad.zero_()
+    return gradients
+""",
+    praise="one gradient per point, and none leaked into the next.",
+    kind="list of gradients",
+)
+
+
+def _predict(model: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return model(inputs)
+
+
+PREDICT = Exercise(
+    name="predict",
+    reference=_predict,
+    cases=(),
+    returns=1,
+    hints=(
+        "Predictions need no gradients, so autograd should not record anything.",
+        "Compute model(inputs) inside a `with torch.no_grad():` block and return the result.",
+    ),
+    solution="""
+def predict(model, inputs):
+    with torch.no_grad():
+        return model(inputs)
+""",
+    praise="the predictions are right and carry no graph (no grad_fn), so no memory is spent "
+    "on one.",
+    kind="no graph",
+)
+
+EXERCISES = {
+    exercise.name: exercise for exercise in (SIMPLE_FUNCTION, MULTIVARIATE, MANY_POINTS, PREDICT)
+}
