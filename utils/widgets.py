@@ -400,24 +400,28 @@ class GradModeState:
         )
 
 
-def grad_mode_output(mode: str) -> torch.Tensor:
-    """y = sum(3·w) for w = [1, 2], computed under ``mode`` (one of ``GRAD_MODES``)."""
+def grad_mode_output(mode: str) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """y = sum(3·w) for w = [1, 2], computed under ``mode`` (one of ``GRAD_MODES``).
+
+    Returns:
+        ``(names, y)``: the leaf to label in a graph, and y.
+    """
     w = torch.tensor([1.0, 2.0], requires_grad=mode != "requires_grad=False")
     if mode == "torch.no_grad()":
         with torch.no_grad():
-            return (3 * w).sum()
+            return {"w": w}, (3 * w).sum()
     if mode == "torch.inference_mode()":
         with torch.inference_mode():
-            return (3 * w).sum()
+            return {"w": w}, (3 * w).sum()
     if mode == "w.detach()":
-        return (3 * w.detach()).sum()
+        return {"w": w}, (3 * w.detach()).sum()
     if mode == "model.eval()":
         model = torch.nn.Linear(2, 1, bias=False)
         with torch.no_grad():
             model.weight.fill_(3.0)
         model.eval()  # changes dropout and batch norm, not gradient tracking
-        return model(w.detach()).sum()
-    return (3 * w).sum()
+        return {"model.weight": model.weight}, model(w.detach()).sum()
+    return {"w": w}, (3 * w).sum()
 
 
 def grad_mode_state(mode: str = "tracking on (default)") -> tuple[GradModeState, object]:
@@ -426,11 +430,11 @@ def grad_mode_state(mode: str = "tracking on (default)") -> tuple[GradModeState,
     Returns:
         ``(GradModeState, graph)``: graph is a GraphRender, or a sentence when y has no graph.
     """
-    y = grad_mode_output(mode)
+    names, y = grad_mode_output(mode)
     graph = (
-        draw_graph(y, {"y": y}, legend=False)
+        draw_graph(y, {**names, "y": y}, legend=False)
         if y.grad_fn is not None
-        else ("No graph: y has no grad_fn, so there is nothing for backward() to walk.")
+        else "No graph: y has no grad_fn, so there is nothing for backward() to walk."
     )
     has_grad_fn, requires_grad = y.grad_fn is not None, y.requires_grad
     try:
