@@ -11,7 +11,18 @@ import torch
 
 from utils.checks import CORRECT, NOT_YET, check, compare, evaluate, finite_difference, hint
 from utils.checks import solution as show_solution
-from utils.exercises import EXERCISES, MANY_POINTS, MULTIVARIATE, PREDICT, SIMPLE_FUNCTION
+from utils.exercises import (
+    EXERCISES,
+    FIT_SLOPE,
+    MANY_POINTS,
+    MULTIVARIATE,
+    PREDICT,
+    SECOND_DERIVATIVE,
+    SIGMOID_SLOPE,
+    SIMPLE_FUNCTION,
+    TRAIN_STEP,
+    VJP_TWO_WAYS,
+)
 
 # --------------------------------------------------------------------------- the references
 
@@ -326,3 +337,162 @@ def test_predict_accepts_no_grad_and_inference_mode():
             return model(inputs)
 
     assert evaluate(with_inference_mode, PREDICT).passed
+
+
+# ---------------------------------------------------------------------------- vjp_two_ways
+
+HAND_JACOBIAN = [  # of (x0·x1, x1², sin x2) at (1, 2, 0.5), by hand
+    [2.0, 1.0, 0.0],
+    [0.0, 4.0, 0.0],
+    [0.0, 0.0, math.cos(0.5)],
+]
+
+
+def test_vjp_reference_matches_the_hand_jacobian():
+    v = [0.5, -1.0, 2.0]
+    by_hand = [sum(v[i] * HAND_JACOBIAN[i][j] for i in range(3)) for j in range(3)]
+    via_backward, via_jacobian = VJP_TWO_WAYS.reference(v)
+    assert via_backward == pytest.approx(by_hand) and via_jacobian == pytest.approx(by_hand)
+
+
+def j_times_v(v_values):
+    v = torch.tensor(v_values, dtype=torch.float64)
+    jacobian = torch.tensor(HAND_JACOBIAN, dtype=torch.float64)
+    return (v @ jacobian).tolist(), (jacobian @ v).tolist()
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (j_times_v, "the second answer is J @ v"),
+        (lambda v: (v, v), "the first answer is not x.grad"),
+        (lambda v: j_times_v(v)[0], "return a pair"),
+        (lambda v: ([1.0, 2.0], [1.0, 2.0]), "three numbers"),
+        (lambda v: (j_times_v(v)[0], [0.0, 0.0, 0.0]), "the second answer is not v @ J"),
+    ],
+)
+def test_vjp_wrong_answers(answer, says):
+    feedback = evaluate(answer, VJP_TWO_WAYS)
+    assert not feedback.passed
+    assert says in feedback.message
+
+
+def test_vjp_accepts_tensors():
+    def with_tensors(v_values):
+        via_backward, via_jacobian = VJP_TWO_WAYS.reference(v_values)
+        return torch.tensor(via_backward), torch.tensor(via_jacobian)
+
+    assert evaluate(with_tensors, VJP_TWO_WAYS).passed
+
+
+# ------------------------------------------------------------------------------ train_step
+
+
+def step_without_zero_grad(model, optimizer, loss_fn, x, y):
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def step_without_optimizer_step(model, optimizer, loss_fn, x, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    return loss.item()
+
+
+def step_returning_tensor(model, optimizer, loss_fn, x, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def step_zeroing_at_the_end(model, optimizer, loss_fn, x, y):
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss.item()
+
+
+def step_returning_loss_after_update(model, optimizer, loss_fn, x, y):
+    optimizer.zero_grad()
+    loss_fn(model(x), y).backward()
+    optimizer.step()
+    return loss_fn(model(x), y).item()
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (step_without_zero_grad, "never zeroes the gradients"),
+        (step_without_optimizer_step, "has not fallen"),
+        (step_returning_tensor, "loss.item()"),
+        (step_returning_loss_after_update, "other than this step's loss"),
+        (lambda model, optimizer, loss_fn, x, y: None, "returned None"),
+    ],
+)
+def test_train_step_wrong_answers(answer, says):
+    feedback = evaluate(answer, TRAIN_STEP)
+    assert not feedback.passed
+    assert says in feedback.message
+
+
+def test_train_step_may_zero_at_the_end_of_the_step():
+    assert evaluate(step_zeroing_at_the_end, TRAIN_STEP).passed
+
+
+# ------------------------------------------------------------- second derivative, notebook 07
+
+
+@pytest.mark.parametrize("args", SECOND_DERIVATIVE.cases)
+def test_second_derivative_reference_is_six_x(args):
+    (x,) = args
+    assert SECOND_DERIVATIVE.reference(x) == pytest.approx(6 * x)
+
+
+def first_derivative_only(x_value):
+    x = torch.tensor(x_value, requires_grad=True)
+    (first,) = torch.autograd.grad(x**3 + 2 * x, x)
+    return first.item()
+
+
+def without_create_graph(x_value):
+    x = torch.tensor(x_value, requires_grad=True)
+    (first,) = torch.autograd.grad(x**3 + 2 * x, x)
+    (second,) = torch.autograd.grad(first, x)
+    return second.item()
+
+
+def test_second_derivative_wrong_answers():
+    feedback = evaluate(first_derivative_only, SECOND_DERIVATIVE)
+    assert "not the second derivative" in feedback.message
+    feedback = evaluate(without_create_graph, SECOND_DERIVATIVE)
+    assert "raised RuntimeError" in feedback.message and "Traceback" not in feedback.message
+
+
+@pytest.mark.parametrize("args", SIGMOID_SLOPE.cases)
+def test_sigmoid_slope_reference(args):
+    (x,) = args
+    sigma = 1 / (1 + math.exp(-x))
+    assert SIGMOID_SLOPE.reference(x) == pytest.approx(sigma * (1 - sigma))
+
+
+def test_fit_slope_reference_approaches_two_and_the_bugs_are_caught():
+    assert FIT_SLOPE.reference(40) == pytest.approx(2.0, abs=0.05)
+    assert 0 < FIT_SLOPE.reference(1) < FIT_SLOPE.reference(5) < FIT_SLOPE.reference(40)
+
+    def never_zeroes(steps):
+        inputs = torch.tensor([1.0, 2.0, 3.0, 4.0])
+        weight = torch.tensor(0.0, requires_grad=True)
+        for _ in range(steps):
+            ((weight * inputs - 2.0 * inputs) ** 2).mean().backward()
+            with torch.no_grad():
+                weight -= 0.01 * weight.grad
+        return weight.item()
+
+    feedback = evaluate(never_zeroes, FIT_SLOPE)
+    assert "not the weight the repaired loop reaches" in feedback.message

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from utils.exercises import EXERCISES, Exercise
+from utils.exercises import EXERCISES, Exercise, vjp_jacobian
 
 CORRECT = "✔ Correct"
 NOT_YET = "✘ Not yet"
@@ -127,8 +127,8 @@ def evaluate(function: object, exercise: Exercise) -> Feedback:
     for args, answer in zip((first, *exercise.cases[1:]), answers[1:], strict=True):
         if not _close(answer, exercise.reference(*args)):
             return _not_yet(
-                f"{_call_text(exercise, args)} returned {_show(answer)}, which is not the "
-                f"gradient. {_hint_pointer(exercise)}"
+                f"{_call_text(exercise, args)} returned {_show(answer)}, which is not "
+                f"{exercise.answer_is}. {_hint_pointer(exercise)}"
             )
     return Feedback(True, f"{CORRECT}: {exercise.praise}")
 
@@ -344,7 +344,134 @@ def _check_no_graph(function: Callable, exercise: Exercise) -> Feedback:
     return Feedback(True, f"{CORRECT}: {exercise.praise}")
 
 
+def _float_list(value: object, length: int) -> list[float] | None:
+    """``value`` as a list of ``length`` floats (from a list, tuple or tensor), else None."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().flatten().tolist()
+    if not isinstance(value, list | tuple) or len(value) != length:
+        return None
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
+        return None
+    return [float(v) for v in value]
+
+
+def _check_two_ways(function: Callable, exercise: Exercise) -> Feedback:
+    """A vector-Jacobian product computed with backward(v) and with v @ J."""
+    for (v_values,) in exercise.cases:
+        call = _call_text(exercise, (v_values,))
+        answer, problem = _call_raw(function, exercise, (v_values,))
+        if problem:
+            return _not_yet(problem)
+        if not isinstance(answer, tuple | list) or len(answer) != 2:
+            return _not_yet(
+                f"{call} returned {_show(answer)}; return a pair: "
+                "(x.grad after y.backward(v), v @ J)."
+            )
+        via_backward, via_jacobian = (_float_list(part, 3) for part in answer)
+        if via_backward is None or via_jacobian is None:
+            return _not_yet(
+                f"{call}: each of the two answers should hold three numbers, one per entry of "
+                "x (a list, or a tensor of shape (3,))."
+            )
+        expected, _ = exercise.reference(v_values)
+        j_times_v = (vjp_jacobian() @ torch.tensor(v_values, dtype=torch.float64)).tolist()
+        if not _close(tuple(via_backward), tuple(expected)):
+            return _not_yet(
+                f"{call}: the first answer is not x.grad after y.backward(v). "
+                f"{_hint_pointer(exercise)}"
+            )
+        if _close(tuple(via_jacobian), tuple(j_times_v)) and not _close(
+            tuple(via_jacobian), tuple(expected)
+        ):
+            return _not_yet(
+                f"{call}: the second answer is J @ v. v has one entry per output, so it "
+                "multiplies the Jacobian from the left: v @ J."
+            )
+        if not _close(tuple(via_jacobian), tuple(expected)):
+            return _not_yet(f"{call}: the second answer is not v @ J. {_hint_pointer(exercise)}")
+    return Feedback(True, f"{CORRECT}: {exercise.praise}")
+
+
+def _training_setup():
+    """A small model, optimizer, loss and data, the same on every call."""
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.linspace(-1.0, 1.0, 16).unsqueeze(1)
+    targets = 2 * inputs + 1 + 0.1 * torch.randn(inputs.shape, generator=generator)
+    model = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(-0.5)
+        model.bias.fill_(0.0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    return model, optimizer, torch.nn.MSELoss(), inputs, targets
+
+
+def _train(step: Callable, steps: int) -> tuple[list[object], torch.Tensor]:
+    model, optimizer, loss_fn, inputs, targets = _training_setup()
+    losses = [step(model, optimizer, loss_fn, inputs, targets) for _ in range(steps)]
+    return losses, torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def _forgets_zero_grad(model, optimizer, loss_fn, x, y) -> float:
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def _check_training_step(function: Callable, exercise: Exercise) -> Feedback:
+    """Train with the learner's step: the loss must fall, and the parameters must match."""
+    steps = 25
+    call = f"{exercise.name}(model, optimizer, loss_fn, x, y)"
+    try:
+        losses, parameters = _train(function, steps)
+    except NotImplementedError:
+        return _not_yet(
+            f"{exercise.name} is not written yet (it raises NotImplementedError). "
+            "Replace that line with your code, run the cell, then check again."
+        )
+    except Exception as error:  # a learner's code may raise anything; report it in one line
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        return _not_yet(
+            f"{call} raised {type(error).__name__}"
+            + (f": {detail[:200]}" if detail else "")
+            + f". Fix the error and check again. {_hint_pointer(exercise)}"
+        )
+    if any(loss is None for loss in losses):
+        return _not_yet(f"{call} returned None; return the loss as a Python float (loss.item()).")
+    if any(isinstance(loss, torch.Tensor) for loss in losses):
+        return _not_yet(
+            f"{call} returned a tensor; return the loss as a Python float with loss.item()."
+        )
+    if not all(isinstance(loss, numbers.Real) for loss in losses):
+        return _not_yet(f"{call} returned {_show(losses[0])}; return the loss as a float.")
+    expected_losses, expected = _train(exercise.reference, steps)
+    _, accumulating = _train(_forgets_zero_grad, steps)
+    if torch.allclose(parameters, expected, atol=1e-5):
+        if not math.isclose(losses[0], expected_losses[0], rel_tol=1e-4):
+            return _not_yet(
+                f"{call} trains the model, but returns something other than this step's loss "
+                "(compute the loss before optimizer.step() and return loss.item())."
+            )
+        return Feedback(True, f"{CORRECT}: {exercise.praise}")
+    if torch.allclose(parameters, accumulating, atol=1e-5):
+        return _not_yet(
+            f"{call} never zeroes the gradients, so each step adds the new gradient to all the "
+            "old ones. Call optimizer.zero_grad() at the start of each step."
+        )
+    if losses[-1] >= losses[0]:
+        return _not_yet(
+            f"{call}: after {steps} steps the loss has not fallen. Does the step call "
+            "loss.backward() and then optimizer.step()?"
+        )
+    return _not_yet(
+        f"{call}: the loss falls, but the parameters differ from the five-step pattern's. "
+        f"{_hint_pointer(exercise)}"
+    )
+
+
 SPECIAL_CHECKS = {
     "list of gradients": _check_list_of_gradients,
     "no graph": _check_no_graph,
+    "two ways": _check_two_ways,
+    "training step": _check_training_step,
 }

@@ -26,6 +26,7 @@ class Exercise:
         praise: said when the check passes: what the exercise showed.
         kind: how the check judges answers: ``"gradient"`` (compare with the reference
             on each case) or the name of a special check in ``utils.checks``.
+        answer_is: what a right answer is, for the message about a wrong one.
     """
 
     name: str
@@ -36,6 +37,7 @@ class Exercise:
     solution: str
     praise: str
     kind: str = "gradient"
+    answer_is: str = "the gradient"
 
 
 def _simple_function_gradient(x_value: float) -> float:
@@ -155,6 +157,188 @@ def predict(model, inputs):
     praise="the predictions are right and carry no graph (no grad_fn), so no memory is spent "
     "on one.",
     kind="no graph",
+)
+
+VJP_POINT = (1.0, 2.0, 0.5)
+
+
+def vjp_function(x: torch.Tensor) -> torch.Tensor:
+    """The vector function of notebook 05's exercise and explorer: y = (x₀·x₁, x₁², sin x₂)."""
+    return torch.stack([x[0] * x[1], x[1] ** 2, torch.sin(x[2])])
+
+
+def vjp_jacobian() -> torch.Tensor:
+    """The Jacobian of ``vjp_function`` at ``VJP_POINT``, in float64."""
+    point = torch.tensor(VJP_POINT, dtype=torch.float64)
+    return torch.autograd.functional.jacobian(vjp_function, point)
+
+
+def _vjp_two_ways(v_values: list[float]) -> tuple[list[float], list[float]]:
+    x = torch.tensor(VJP_POINT, dtype=torch.float64, requires_grad=True)
+    v = torch.tensor(v_values, dtype=torch.float64)
+    vjp_function(x).backward(v)
+    return x.grad.tolist(), (v @ vjp_jacobian()).tolist()
+
+
+VJP_TWO_WAYS = Exercise(
+    name="vjp_two_ways",
+    reference=_vjp_two_ways,
+    cases=(([1.0, 1.0, 1.0],), ([0.5, -1.0, 2.0],), ([0.0, 2.0, -0.5],)),
+    returns=0,
+    hints=(
+        "Way 1: make x = torch.tensor([1.0, 2.0, 0.5], requires_grad=True), compute y, and call "
+        "y.backward(v); the answer is x.grad. Way 2: J = torch.autograd.functional.jacobian(f, x).",
+        "v has one entry per *output*, so it multiplies J from the left: v @ J.",
+        "Return (x.grad.tolist(), (v @ J).tolist()).",
+    ),
+    solution="""
+def vjp_two_ways(v_values):
+    def f(x):
+        return torch.stack([x[0] * x[1], x[1] ** 2, torch.sin(x[2])])
+
+    v = torch.tensor(v_values)
+    x = torch.tensor([1.0, 2.0, 0.5], requires_grad=True)
+    f(x).backward(v)
+    jacobian = torch.autograd.functional.jacobian(f, x.detach())
+    return x.grad.tolist(), (v @ jacobian).tolist()
+""",
+    praise="y.backward(v) and v @ J agree: backward computes vector-Jacobian products "
+    "without ever building J.",
+    kind="two ways",
+)
+
+
+def _train_step(model, optimizer, loss_fn, x, y) -> float:
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+TRAIN_STEP = Exercise(
+    name="train_step",
+    reference=_train_step,
+    cases=(),
+    returns=1,
+    hints=(
+        "The five steps, in order: zero the gradients, forward pass, loss, backward, step.",
+        "optimizer.zero_grad(); predictions = model(x); loss = loss_fn(predictions, y); "
+        "then loss.backward() and optimizer.step().",
+        "Return loss.item(), the loss as a Python float.",
+    ),
+    solution="""
+def train_step(model, optimizer, loss_fn, x, y):
+    optimizer.zero_grad()
+    predictions = model(x)
+    loss = loss_fn(predictions, y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+""",
+    praise="the loss falls step after step, and each step starts from zeroed gradients.",
+    kind="training step",
+)
+
+
+def _second_derivative(x_value: float) -> float:
+    x = torch.tensor(x_value, dtype=torch.float64, requires_grad=True)
+    y = x**3 + 2 * x
+    (first,) = torch.autograd.grad(y, x, create_graph=True)
+    (second,) = torch.autograd.grad(first, x)
+    return second.item()
+
+
+SECOND_DERIVATIVE = Exercise(
+    name="second_derivative",
+    reference=_second_derivative,
+    cases=((2.0,), (-1.0,), (0.5,), (3.0,)),
+    returns=1,
+    hints=(
+        "torch.autograd.grad(y, x) returns a tuple with dy/dx. To differentiate that result "
+        "again, it must itself be recorded in a graph.",
+        "Pass create_graph=True to the first torch.autograd.grad call, then call "
+        "torch.autograd.grad(first_derivative, x).",
+        "Both calls return tuples: unpack with (first,) = ... and return second.item().",
+    ),
+    solution="""
+def second_derivative(x_value):
+    x = torch.tensor(x_value, requires_grad=True)
+    y = x**3 + 2 * x
+    (first,) = torch.autograd.grad(y, x, create_graph=True)
+    (second,) = torch.autograd.grad(first, x)
+    return second.item()
+""",
+    praise="autograd differentiated its own result: d²/dx² (x³ + 2x) = 6x at every input tried.",
+    answer_is="the second derivative",
+)
+
+
+def _slope_of_sigmoid(x_value: float) -> float:
+    x = torch.tensor(x_value, dtype=torch.float64, requires_grad=True)
+    torch.sigmoid(x).backward()
+    return x.grad.item()
+
+
+SIGMOID_SLOPE = Exercise(
+    name="slope_of_sigmoid",
+    reference=_slope_of_sigmoid,
+    cases=((0.0,), (2.0,), (-1.5,)),
+    returns=1,
+    hints=(
+        "Read the error the broken version raises: which tensor does not require grad?",
+        "Create x with requires_grad=True, and take its value as a float: the tensor "
+        "torch.tensor(x_value, requires_grad=True).",
+    ),
+    solution="""
+def slope_of_sigmoid(x_value):
+    x = torch.tensor(x_value, requires_grad=True)
+    y = torch.sigmoid(x)
+    y.backward()
+    return x.grad.item()
+""",
+    praise="the slope of the sigmoid, σ(x)(1 − σ(x)), at every input tried.",
+)
+
+
+def _fit_slope(steps: int) -> float:
+    inputs = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    targets = 2.0 * inputs
+    weight = torch.tensor(0.0, requires_grad=True)
+    for _ in range(steps):
+        loss = ((weight * inputs - targets) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            weight -= 0.01 * weight.grad
+        weight.grad = None
+    return weight.item()
+
+
+FIT_SLOPE = Exercise(
+    name="fit_slope",
+    reference=_fit_slope,
+    cases=((1,), (5,), (40,)),
+    returns=1,
+    hints=(
+        "There are two bugs. Run the broken loop and read the error: it names the first.",
+        "The update must run under torch.no_grad(); and .grad must be reset after each step, or "
+        "the steps grow larger and larger.",
+    ),
+    solution="""
+def fit_slope(steps):
+    inputs = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    targets = 2.0 * inputs
+    weight = torch.tensor(0.0, requires_grad=True)
+    for _ in range(steps):
+        loss = ((weight * inputs - targets) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            weight -= 0.01 * weight.grad
+        weight.grad = None
+    return weight.item()
+""",
+    praise="the loop updates under no_grad and zeroes the gradient: the weight moves towards 2.",
+    answer_is="the weight the repaired loop reaches",
 )
 
 EXERCISES = {

@@ -23,6 +23,7 @@ import torch
 from IPython.display import display
 
 from utils.checks import finite_difference
+from utils.exercises import VJP_POINT, vjp_function, vjp_jacobian
 from utils.graph import draw_graph, format_tensor
 from utils.plotting import COLORS
 from utils.stepper import BackwardStepper
@@ -458,13 +459,6 @@ def grad_mode_explorer(mode: str = "tracking on (default)") -> Playground:
 
 # ------------------------------------------------------------ vector-Jacobian explorer
 
-VJP_POINT = (1.0, 2.0, 0.5)
-
-
-def vjp_function(x: torch.Tensor) -> torch.Tensor:
-    """The vector function the VJP explorer uses: y = (x₀·x₁, x₁², sin x₂)."""
-    return torch.stack([x[0] * x[1], x[1] ** 2, torch.sin(x[2])])
-
 
 @dataclass(frozen=True)
 class VjpState:
@@ -500,7 +494,7 @@ def vjp_state(v=(1.0, 1.0, 1.0)) -> VjpState:
     x = torch.tensor(VJP_POINT, dtype=torch.float64, requires_grad=True)
     vector = torch.tensor(v, dtype=torch.float64)
     vjp_function(x).backward(vector)
-    jacobian = torch.autograd.functional.jacobian(vjp_function, x.detach())
+    jacobian = vjp_jacobian()
     return VjpState(
         v=tuple(vector.tolist()),
         backward_grad=tuple(x.grad.tolist()),
