@@ -496,3 +496,10 @@ def test_fit_slope_reference_approaches_two_and_the_bugs_are_caught():
 
     feedback = evaluate(never_zeroes, FIT_SLOPE)
     assert "not the weight the repaired loop reaches" in feedback.message
+
+
+def test_every_exercise_defined_is_registered():
+    import utils.exercises as module
+
+    defined = {v.name for v in vars(module).values() if isinstance(v, module.Exercise)}
+    assert defined == set(EXERCISES)

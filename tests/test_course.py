@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from tools.course import course_notebooks, planned_navigation
+from utils.exercises import EXERCISES
 
 NOTEBOOKS = course_notebooks()
 LEAKS = re.compile(
@@ -136,6 +137,8 @@ def test_exercises_are_checked_and_their_help_is_hidden(notebook_path):
         cell = cells[index]
         assert "### END SOLUTION" in cell.source
         assert re.search(r"^check\(\w+\)", cell.source, re.MULTILINE), "the check follows"
+        name = re.search(r"^check\((\w+)\)", cell.source, re.MULTILINE).group(1)
+        assert name in EXERCISES, f"check({name}) names no exercise in utils/exercises.py"
         helper = cells[index + 1].source
         assert re.search(r"^# hint\(\w+\)$", helper, re.MULTILINE), "hint(...) commented out"
         assert re.search(r"^# solution\(\w+\)$", helper, re.MULTILINE)

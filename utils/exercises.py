@@ -342,5 +342,16 @@ def fit_slope(steps):
 )
 
 EXERCISES = {
-    exercise.name: exercise for exercise in (SIMPLE_FUNCTION, MULTIVARIATE, MANY_POINTS, PREDICT)
+    exercise.name: exercise
+    for exercise in (
+        SIMPLE_FUNCTION,
+        MULTIVARIATE,
+        MANY_POINTS,
+        PREDICT,
+        VJP_TWO_WAYS,
+        TRAIN_STEP,
+        SIGMOID_SLOPE,
+        FIT_SLOPE,
+        SECOND_DERIVATIVE,
+    )
 }
