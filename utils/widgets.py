@@ -516,7 +516,9 @@ def vjp_explorer(v=(1.0, 1.0, 1.0)) -> Playground:
     heat.grid(False)
     for i, row in enumerate(state.jacobian):
         for j, value in enumerate(row):
-            heat.text(j, i, f"{value:.2f}", ha="center", va="center", color="white")
+            bright = value > 0.6 * max(max(row) for row in state.jacobian)
+            color = COLORS["black"] if bright else "white"  # readable on the cividis map
+            heat.text(j, i, f"{value:.2f}", ha="center", va="center", color=color)
     heat.set_xticks(range(3), [f"x{j}" for j in range(3)])
     heat.set_yticks(range(3), [f"y{i}" for i in range(3)])
     heat.set_title("Jacobian J = ∂y/∂x")
@@ -524,7 +526,9 @@ def vjp_explorer(v=(1.0, 1.0, 1.0)) -> Playground:
     bars.set_xticks(range(3), [f"x{j}.grad" for j in range(3)])
     bars.axhline(0, color=COLORS["black"], linewidth=0.8)
     bars.set_title("x.grad = v @ J")
-    limit = 2.0 * sum(abs(value) for row in state.jacobian for value in row)
+    # |v| <= 2 per entry, so |x.grad[j]| <= 2 * (column j's absolute sum)
+    columns = zip(*state.jacobian, strict=True)
+    limit = 1.05 * 2.0 * max(sum(abs(value) for value in column) for column in columns)
     bars.set_ylim(-limit, limit)
     figure.tight_layout()
 
