@@ -64,28 +64,33 @@ def normalise(notebook) -> None:
 
 def run_outputs(paths: list[Path], timeout: int = 600) -> None:
     """Execute each notebook from the top in a fresh kernel and store the normalised result."""
-    from nbclient import NotebookClient
-
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
-        client = NotebookClient(
-            notebook,
-            timeout=timeout,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(path.parent)}},
-            record_timing=False,
-            store_widget_state=False,
-        )
-        # Record what a kernel without a widget front end prints, as nbval sees it: do not
-        # mimic the Output widget, which would move outputs into (unsaved) widget state.
-        client.comm_open_handlers = {"jupyter.widget": lambda msg: None}
-        client.execute()
+        make_client(notebook, path.parent, timeout).execute()
         normalise(notebook)
         write(notebook, path)
         print(f"stored outputs: {path.relative_to(ROOT)}")
+
+
+def make_client(notebook, working_directory: Path, timeout: int = 600, record_timing=False):
+    """An nbclient client that runs ``notebook`` in a fresh python3 kernel, as nbval does."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(working_directory)}},
+        record_timing=record_timing,
+        store_widget_state=False,
+    )
+    # Record what a kernel without a widget front end prints, as nbval sees it: do not
+    # mimic the Output widget, which would move outputs into (unsaved) widget state.
+    client.comm_open_handlers = {"jupyter.widget": lambda msg: None}
+    return client
 
 
 def write(notebook, path: Path) -> None:
