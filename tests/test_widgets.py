@@ -113,9 +113,21 @@ def test_without_a_front_end_the_default_state_is_ordinary_output():
         "Tangent explorer: run this cell in JupyterLab to use the controls."
     )
     assert "application/vnd.jupyter.widget-view+json" in first.data
-    assert "slope from x.grad = 14.000" in captured.stdout
-    figures = [o for o in rest if o.data.get("text/plain", "").startswith("<Figure")]
-    assert len(figures) == 1, "the default figure is shown once"
+    readout, *figures = rest
+    assert "slope from x.grad = 14.000" in readout.data["text/plain"]
+    assert [o.data["text/plain"][:7] for o in figures] == ["<Figure"], "one figure, once"
+
+
+def test_a_control_change_updates_the_displayed_items_in_place():
+    InteractiveShell.instance()
+    playground = tangent_explorer()
+    with capture_output() as captured:
+        playground._ipython_display_()
+        playground.controls[1].value = 1.0
+    readouts = [o for o in captured.outputs if "slope" in o.data.get("text/plain", "")]
+    assert [o.update for o in readouts] == [False, True], "shown once, then replaced in place"
+    assert readouts[0].transient["display_id"] == readouts[1].transient["display_id"]
+    assert "slope from x.grad = 5.000" in readouts[1].data["text/plain"]
 
 
 # ----------------------------------------------------------------------- backward stepper

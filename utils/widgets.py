@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import display
+from IPython.display import Pretty, display
 
 from utils.checks import finite_difference
 from utils.exercises import VJP_POINT, vjp_function, vjp_jacobian
@@ -652,23 +652,27 @@ def _figure(size=(6.4, 3.2)):
 # ----------------------------------------------------------------------------- shared machinery
 
 
-class Playground(widgets.VBox):
-    """Controls above an output area that is redrawn whenever a control changes.
+class Playground(widgets.HBox):
+    """Controls, and below them a drawing that is redrawn in place whenever a control changes.
+
+    Each item of the drawing (a text, a figure, a graph) is an ordinary output of the
+    cell, shown with a display id. A change of a control replaces those outputs in
+    place (``update_display``). So the first drawing is what GitHub, a static page or
+    the test runner shows, and in JupyterLab nothing is shown twice.
 
     Attributes:
         title: the playground's name, used in its text form.
         controls: the sliders, menus and buttons, in display order.
-        output: the area that shows the drawing.
-        items: what the last drawing showed (strings are printed, the rest displayed).
+        items: what the last drawing showed (strings are shown as text).
     """
 
     def __init__(self, title: str, controls: list, draw: Callable[[], list]):
         self.title = title
         self.controls = list(controls)
-        self.output = widgets.Output()
         self.items: list = []
         self._draw = draw
-        super().__init__([widgets.HBox(self.controls), self.output])
+        self._handles: list = []
+        super().__init__(self.controls, layout=widgets.Layout(flex_flow="row wrap"))
         for control in self.controls:
             if isinstance(control, widgets.Button):
                 control.on_click(self.redraw)
@@ -681,27 +685,19 @@ class Playground(widgets.VBox):
         return self.items
 
     def redraw(self, change=None) -> None:
-        """Replace the output area's content (called when a control changes)."""
+        """Recompute the drawing and replace the displayed one (called when a control changes)."""
         items = self.draw()
-        with self.output:
-            self.output.clear_output(wait=True)
-            _show_items(items)
+        for handle, item in zip(self._handles, items, strict=False):
+            handle.update(_displayable(item))
 
     def _ipython_display_(self) -> None:
-        # The widget, then its first drawing as ordinary output, so that the default
-        # state shows where no widget front end runs. No clear_output() here: it would
-        # also clear the controls displayed just above.
         display(self._repr_mimebundle_(), raw=True)
-        with self.output:
-            _show_items(self.draw())
+        self._handles = [display(_displayable(item), display_id=True) for item in self.draw()]
 
     def __repr__(self) -> str:
         return f"{self.title}: run this cell in JupyterLab to use the controls."
 
 
-def _show_items(items: list) -> None:
-    for item in items:
-        if isinstance(item, str):
-            print(item)
-        else:
-            display(item)
+def _displayable(item):
+    """Strings are shown as plain text (without quotes); anything else as itself."""
+    return Pretty(item) if isinstance(item, str) else item
