@@ -28,6 +28,7 @@ lab: $(VENV)/.lab-installed
 
 test: $(VENV)/.test-installed
 	@sh tools/system-packages.sh --require dot
+	@sh tools/system-packages.sh chromium
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python tools/course.py check-navigation
 	$(BIN)/pytest -n 2 --dist loadscope --nbval --nbval-current-env $(PYTEST_ARGS) tests notebooks

@@ -1,0 +1,284 @@
+"""Every notebook in a real JupyterLab, in a real browser: runs, renders, and its controls work.
+
+Drives headless Debian chromium with Playwright. For every notebook: open it, Run All, and
+check that errors appear only in cells tagged raises-exception, that graph renders show as
+pictures and playgrounds as widgets; then move every slider and press every button, and check
+that the output changes to the right value. Screenshots of failures go to
+test-artifacts/browser/. Without chromium the tests skip outside CI and fail in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.lab import ROOT, browser, browser_missing, lab_server, open_and_run_all
+from tools.course import course_notebooks
+from utils.widgets import GRAD_MODES, train_line
+
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+NOTEBOOKS = course_notebooks()
+REPORT: dict[str, dict] = {}
+
+missing = browser_missing()
+if missing and os.environ.get("CI"):
+    raise RuntimeError(f"browser tests cannot run in CI: {missing}")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(missing is not None, reason=f"browser tests skipped: {missing}"),
+]
+
+
+# ------------------------------------------------------------------ what to do with controls
+
+
+@dataclass
+class Move:
+    """One action on a playground, and the texts the read-out must then contain."""
+
+    action: tuple  # ("slider", index, key, presses) | ("choose", index, label) | ...
+    expect: list[str] = field(default_factory=list)
+
+
+def slider(index: int, key: str = "ArrowRight", presses: int = 1):
+    return ("slider", index, key, presses)
+
+
+def choose(index: int, label: str):
+    return ("choose", index, label)
+
+
+def click(label: str):
+    return ("click", label)
+
+
+def tick(index: int = 0):
+    return ("tick", index)
+
+
+def slope(x: float) -> str:
+    return f"slope from x.grad = {3 * x**2 + 2:.3f}"
+
+
+def run_text(learning_rate: float, steps: int, zero_grad: bool = True) -> str:
+    return train_line(learning_rate, steps, zero_grad).text()
+
+
+PLAYGROUNDS: dict[str, dict[str, list[Move]]] = {
+    "01_requires_grad.ipynb": {
+        "tangent_explorer()": [
+            Move(slider(0), ["x = 2.10", slope(2.1)]),
+            Move(slider(0, "ArrowLeft", 3), ["x = 1.80", slope(1.8)]),
+            Move(choose(0, "x²"), ["function: x²", f"slope from x.grad = {2 * 1.8:.3f}"]),
+            Move(choose(0, "sin(x)"), [f"slope from x.grad = {math.cos(1.8):.3f}"]),
+        ],
+    },
+    "02_computation_graph.ipynb": {
+        "backward_stepper(": [
+            Move(click("next step"), ["step 1: AddBackward0 receives 1"]),
+            Move(click("next step"), ["step 2: PowBackward0 receives 1 and sends 12"]),
+            Move(click("next step"), ["step 3: MulBackward0 receives 1 and sends 2"]),
+            Move(click("next step"), ["stores 14 in x.grad", "Done"]),
+            Move(click("start over"), ["Press 'next step'"]),
+        ],
+        "two_variable_explorer()": [
+            Move(slider(1), ["b = 2.25", f"∂z/∂b = b.grad = {8 * 2.25:.3f}", "z = 23.250"]),
+            Move(slider(0), ["a = 1.25", "∂z/∂a = a.grad = 3.000", "z = 24.000"]),
+            Move(choose(0, "a·b"), ["∂z/∂a = a.grad = 2.250", "∂z/∂b = b.grad = 1.250"]),
+        ],
+    },
+    "03_gradient_accumulation.ipynb": {
+        "accumulation_explorer()": [
+            Move(click("new y = x², then backward()"), ["x.grad = 4"]),
+            Move(click("new y = x², then backward()"), ["x.grad = 8"]),
+            Move(click("backward() on the same y"), ["backward through the graph a second time"]),
+            Move(tick(0), []),
+            Move(click("new y = x², then backward()"), ["x.grad = 12"]),
+            Move(click("backward() on the same y"), ["same graph again: x.grad = 16"]),
+            Move(click("x.grad.zero_()"), ["x.grad = 0"]),
+        ],
+    },
+    "04_no_grad.ipynb": {
+        "grad_mode_explorer()": [
+            Move(choose(0, mode), [f"{mode}: y.grad_fn is {'set' if tracked else 'None'}"])
+            for mode, tracked in zip(
+                GRAD_MODES[1:], (False, False, False, False, True), strict=True
+            )
+        ],
+    },
+    "05_vector_outputs.ipynb": {
+        "vjp_explorer()": [
+            Move(slider(0), ["v = (1.25, 1.00, 1.00)", "(2.500, 5.250, 0.878)"]),
+            Move(slider(2, "ArrowLeft", 4), ["v = (1.25, 1.00, 0.00)", "(2.500, 5.250, 0.000)"]),
+            Move(slider(1, "ArrowLeft", 4), ["v @ J                      = (2.500, 1.250, 0.000)"]),
+        ],
+    },
+    "06_training_loop.ipynb": {
+        "training_explorer()": [
+            Move(slider(1, "ArrowLeft"), [run_text(0.1, 49)]),
+            Move(slider(0), [run_text(10**-0.9, 49)]),
+            Move(tick(0), [run_text(10**-0.9, 49, zero_grad=False)]),
+            Move(slider(0, "ArrowRight", 12), ["diverged"]),
+        ],
+    },
+}
+
+
+def perform(page, cell, action) -> None:
+    kind, *args = action
+    if kind == "slider":
+        index, key, presses = args
+        handle = cell.locator(".widget-slider .noUi-handle").nth(index)
+        handle.focus()
+        for _ in range(presses):
+            page.keyboard.press(key)
+    elif kind == "choose":
+        index, label = args
+        cell.locator(".widget-dropdown select").nth(index).select_option(label=label)
+    elif kind == "click":
+        (label,) = args
+        cell.locator(".widget-button", has_text=label).first.click()
+    elif kind == "tick":
+        (index,) = args
+        cell.locator(".widget-checkbox input").nth(index).click()
+
+
+# ------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with lab_server(tmp_path_factory.mktemp("lab")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory):
+    with browser(tmp_path_factory.mktemp("chromium")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report():
+    yield REPORT
+    if REPORT:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "report.json").write_text(json.dumps(REPORT, indent=2))
+
+
+def calls(cell, start: str) -> bool:
+    """Whether a code cell has a line that starts with ``start`` (a playground call)."""
+    lines = cell.source.splitlines()
+    return cell.cell_type == "code" and any(line.startswith(start) for line in lines)
+
+
+def cell_locator(page, index: int):
+    return page.locator(".jp-Notebook .jp-Cell").nth(index)
+
+
+def readout(cell) -> str:
+    return cell.locator(".jp-OutputArea-output").nth(1).inner_text()
+
+
+# ---------------------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_in_jupyterlab(path: Path, server, context):
+    notebook = nbformat.read(path, as_version=4)
+    page = context.new_page()
+    record = {"controls": 0}
+    started = time.perf_counter()
+    try:
+        record.update(open_and_run_all(page, server, path.name))
+        check_outputs(page, notebook)
+        for start, moves in PLAYGROUNDS.get(path.name, {}).items():
+            index = next(i for i, c in enumerate(notebook.cells) if calls(c, start))
+            cell = cell_locator(page, index)
+            cell.scroll_into_view_if_needed()
+            for move in moves:
+                before = readout(cell)
+                perform(page, cell, move.action)
+                record["controls"] += 1
+                if not move.expect:
+                    continue
+                try:
+                    page.wait_for_function(
+                        """([index, texts]) => {
+                            const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
+                            const out = cell.querySelectorAll('.jp-OutputArea-output')[1];
+                            return out && texts.every(t => out.innerText.includes(t));
+                        }""",
+                        arg=[index, move.expect],
+                        timeout=15_000,
+                    )
+                except Exception:
+                    raise AssertionError(
+                        f"{start} after {move.action}: expected {move.expect}, "
+                        f"the read-out shows {readout(cell)!r} (before: {before!r})"
+                    ) from None
+        record["seconds"] = round(time.perf_counter() - started, 1)
+        REPORT[path.name] = record
+    except BaseException:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+        server.shut_down_kernels()
+
+
+def check_outputs(page, notebook) -> None:
+    """Errors only where tagged; graphs as pictures; playgrounds as widgets."""
+    problems = []
+    for index, stored in enumerate(notebook.cells):
+        if stored.cell_type != "code":
+            continue
+        cell = cell_locator(page, index)
+        errors = cell.locator(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+        )
+        has_error = any("Error" in errors.nth(i).inner_text() for i in range(errors.count()))
+        expected = "raises-exception" in stored.metadata.get("tags", [])
+        if has_error != expected:
+            problems.append(f"cell {index}: error shown = {has_error}, expected {expected}")
+        svgs = sum("image/svg+xml" in o.get("data", {}) for o in stored.outputs)
+        if svgs:
+            pictures = cell.locator('.jp-OutputArea-output[data-mime-type="image/svg+xml"]')
+            heights = [pictures.nth(i).bounding_box()["height"] for i in range(pictures.count())]
+            if len(heights) < svgs or min(heights) < 20:
+                problems.append(f"cell {index}: {svgs} graph(s) stored, {len(heights)} drawn")
+        widget_text = "run this cell in JupyterLab"
+        if any(widget_text in o.get("data", {}).get("text/plain", "") for o in stored.outputs):
+            if cell.locator(".jupyter-widgets").count() == 0:
+                problems.append(f"cell {index}: the playground did not render as a widget")
+            if widget_text in cell.inner_text():
+                problems.append(f"cell {index}: the playground shows as text")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_playground_in_the_course_is_exercised():
+    """A new playground cell without browser moves fails here, so none is left untested."""
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        playground_cells = [
+            c.source
+            for c in notebook.cells
+            if c.cell_type == "code"
+            and any(
+                "run this cell in JupyterLab" in o.get("data", {}).get("text/plain", "")
+                for o in c.outputs
+            )
+        ]
+        covered = PLAYGROUNDS.get(path.name, {})
+        for source in playground_cells:
+            assert any(calls(nbformat.v4.new_code_cell(source), start) for start in covered), (
+                f"{path.name}: no browser moves for {source.splitlines()[-1]!r}"
+            )
