@@ -12,7 +12,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help lab test unit notebooks lint format outputs navigation clean
+.PHONY: help lab test lint format outputs navigation bench clean
 
 help:
 	@echo "make lab         set up, then open the course in JupyterLab"
@@ -20,11 +20,12 @@ help:
 	@echo "make outputs     re-run every notebook in a fresh kernel and store its outputs"
 	@echo "make navigation  rewrite the Next links and the README course map"
 	@echo "make format      format the code and the notebooks with ruff"
+	@echo "make bench       measure speed and size; write the table into README.md"
 	@echo "make clean       remove the virtual environment"
 
 lab: $(VENV)/.lab-installed
 	@sh tools/system-packages.sh dot
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
 
 test: $(VENV)/.test-installed
 	@sh tools/system-packages.sh --require dot
@@ -48,6 +49,10 @@ outputs: $(VENV)/.test-installed
 
 navigation: $(VENV)/.test-installed
 	$(BIN)/python tools/course.py navigation
+
+bench: $(VENV)/.test-installed
+	@sh tools/system-packages.sh --require dot chromium
+	$(BIN)/python tools/bench.py --readme
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

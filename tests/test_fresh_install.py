@@ -70,19 +70,22 @@ def test_readme_commands_on_a_fresh_clone(tmp_path: Path):
     # The lab command, with the server only: it must answer with the token and list the course.
     token, port = secrets.token_hex(16), free_port()
     lab_args = f"LAB_ARGS=--no-browser --port={port} --IdentityProvider.token={token}"
-    server = subprocess.Popen(
-        [*commands["lab"].split(), lab_args],
-        cwd=clone,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    log_path = tmp_path / "lab.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [*commands["lab"].split(), lab_args],
+            cwd=clone,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        page = wait_for(f"http://127.0.0.1:{port}/lab?token={token}", server)
+        page = wait_for(f"http://127.0.0.1:{port}/lab?token={token}", server, log_path)
         assert "JupyterLab" in page
-        listing = wait_for(f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}", server)
+        listing = wait_for(
+            f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}", server, log_path
+        )
         assert '"01_requires_grad.ipynb"' in listing
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/notebooks", timeout=5)
@@ -92,11 +95,11 @@ def test_readme_commands_on_a_fresh_clone(tmp_path: Path):
         server.wait(timeout=30)
 
 
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 300) -> str:
+def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 300) -> str:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the lab command stopped:\n{process.stdout.read()[-3000:]}")
+            raise AssertionError(f"the lab command stopped:\n{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 return response.read().decode()

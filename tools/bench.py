@@ -1,0 +1,346 @@
+"""How fast the course runs and how small it installs, as ratios against a floor.
+
+    python tools/bench.py [--quick] [--json FILE] [--readme]
+
+Each figure is a ratio taken within one run, so that a busy machine slows both sides:
+
+* suite: strict nbval over every notebook, against the same command over as many
+  one-cell notebooks that only ``import torch``;
+* slowest cell: the slowest cell of each notebook (timed by nbclient) against
+  ``import torch`` in the same kernel;
+* slider: the browser round trip of each slider (move it, wait for the new read-out),
+  median of several moves, against a slider that only shows its value, in the same page;
+* update: each playground's plain update function, median over many calls, against one
+  ``backward()`` of the same expression;
+* install: the size of the environment ``make lab`` installs.
+
+Writes a table to the terminal, the figures to a JSON file, and with ``--readme`` the table
+into README.md between the benchmark markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools.course import course_notebooks, make_client  # noqa: E402
+
+TARGETS = {"suite": 1.3, "slowest_cell": 1.0, "slider": 1.5, "install_gb": 1.4}
+BENCH_START, BENCH_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+# For comparison only, not measured here: a default `pip install torch` on Linux brings the
+# CUDA build and its nvidia-* libraries, about 5.5 GB installed (measured on this kind of
+# machine for torch 2.14.1 with its CUDA libraries).
+CUDA_TORCH_GB = 5.5
+
+
+def pytest_seconds(paths: list[Path], workers: int) -> float:
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+               "--nbval-current-env", "-n", str(workers), "--dist", "loadscope",
+               *map(str, paths)]  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def bench_suite(notebooks: list[Path], workers: int) -> dict:
+    """Strict nbval over the notebooks vs over as many notebooks that only import torch."""
+    with tempfile.TemporaryDirectory() as folder:
+        floor = []
+        for index in range(len(notebooks)):
+            notebook = nbformat.v4.new_notebook()
+            cell = nbformat.v4.new_code_cell("import torch", execution_count=1)
+            notebook.cells = [cell]
+            notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+            path = Path(folder) / f"floor_{index:02d}.ipynb"
+            nbformat.write(notebook, path)
+            floor.append(path)
+        floor_seconds = pytest_seconds(floor, workers)
+        suite_seconds = pytest_seconds(notebooks, workers)
+    return {
+        "suite_seconds": round(suite_seconds, 2),
+        "floor_seconds": round(floor_seconds, 2),
+        "ratio": round(suite_seconds / floor_seconds, 2),
+    }
+
+
+def bench_cells(notebooks: list[Path]) -> dict:
+    """Per notebook: the slowest cell against `import torch` in the same kernel."""
+    results = {}
+    for path in notebooks:
+        notebook = nbformat.read(path, as_version=4)
+        probe = nbformat.v4.new_code_cell(
+            "import time as _t\n_s = _t.perf_counter()\nimport torch\n"
+            "print(_t.perf_counter() - _s)"
+        )
+        notebook.cells.insert(0, probe)
+        client = make_client(notebook, path.parent, record_timing=True)
+        client.execute()
+        import_torch = float(notebook.cells[0].outputs[0].text)
+        slowest, slowest_index = 0.0, None
+        for index, cell in enumerate(notebook.cells[1:], start=1):
+            timing = cell.metadata.get("execution", {})
+            if "iopub.execute_input" not in timing:
+                continue
+            seconds = _seconds(timing["shell.execute_reply"]) - _seconds(
+                timing["iopub.execute_input"]
+            )
+            if seconds > slowest:
+                slowest, slowest_index = seconds, index - 1
+        results[path.name] = {
+            "import_torch_seconds": round(import_torch, 3),
+            "slowest_cell_seconds": round(slowest, 3),
+            "slowest_cell": slowest_index,
+            "ratio": round(slowest / import_torch, 2),
+        }
+    return results
+
+
+def _seconds(timestamp: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+
+
+def bench_updates(repeats: int) -> dict:
+    """Each playground's update function vs one backward() of the same expression."""
+    import torch
+
+    from utils import widgets
+
+    def backward_of(expression):
+        def run():
+            x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+            expression(x).backward()
+
+        return run
+
+    cases = {
+        "tangent": (lambda: widgets.tangent_state("x³ + 2x", 2.0), lambda x: x**3 + 2 * x),
+        "two_variable": (lambda: widgets.two_variable_state(), lambda x: 3 * x + 4 * x**2),
+        "grad_mode": (lambda: widgets.grad_mode_state(), lambda x: (3 * x).sum()),
+        "vjp": (lambda: widgets.vjp_state((1.0, 0.5, -1.0)), lambda x: x * x),
+        "training": (lambda: widgets.train_line(0.1, 50), lambda x: (x * 2 - 1) ** 2),
+        "stepper": (_stepper_update, lambda x: x * 3 + x),
+        "accumulation": (_accumulation_update, lambda x: x**2),
+    }
+    results = {}
+    for name, (update, expression) in cases.items():
+        update()  # warm up: imports and first-call costs are not what a slider pays
+        update_seconds = _median_seconds(update, repeats)
+        backward_seconds = _median_seconds(backward_of(expression), repeats)
+        results[name] = {
+            "update_ms": round(update_seconds * 1000, 3),
+            "backward_ms": round(backward_seconds * 1000, 3),
+            "ratio": round(update_seconds / backward_seconds, 1),
+        }
+    return results
+
+
+def _stepper_update():
+    from utils import widgets
+    from utils.stepper import BackwardStepper
+
+    output, names = widgets.stepper_example()
+    stepper = BackwardStepper(output, names)
+    stepper.step()
+    widgets.stepper_view(stepper, names)
+
+
+def _accumulation_update():
+    from utils.widgets import AccumulationLab
+
+    AccumulationLab().new_backward()
+
+
+def _median_seconds(function, repeats: int) -> float:
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+TRIVIAL_SLIDER = """import ipywidgets as widgets
+from IPython.display import Pretty, display
+
+trivial = widgets.IntSlider(value=0, min=0, max=1000, description="trivial")
+display(trivial)
+shown = display(Pretty("value 0"), display_id=True)
+trivial.observe(lambda change: shown.update(Pretty(f"value {change['new']}")), names="value")"""
+
+
+def bench_sliders(moves: int) -> dict:
+    """Browser round trip per slider (median of `moves`) vs a trivial slider in the same page."""
+    from tests.lab import browser, browser_missing, lab_server, open_and_run_all
+
+    if browser_missing():
+        return {"skipped": browser_missing()}
+    results = {}
+    with tempfile.TemporaryDirectory() as folder, lab_server(Path(folder)) as server:
+        with browser(Path(folder) / "chromium") as context:
+            for path in course_notebooks():
+                notebook = nbformat.read(path, as_version=4)
+                indexes = [
+                    i
+                    for i, c in enumerate(notebook.cells)
+                    if c.cell_type == "code" and "run this cell in JupyterLab" in str(c.outputs)
+                ]
+                if not indexes:
+                    continue
+                page = context.new_page()
+                open_and_run_all(page, server, path.name)
+                trivial_index = _add_trivial_slider(page, len(notebook.cells))
+                trivial = _round_trips(page, trivial_index, 0, moves)
+                for index in indexes:
+                    sliders = page.locator(".jp-Notebook .jp-Cell").nth(index)
+                    count = sliders.locator(".widget-slider").count()
+                    for number in range(count):
+                        name = f"{path.stem[:2]}:{notebook.cells[index].source.splitlines()[-1]}"
+                        seconds = _round_trips(page, index, number, moves)
+                        results[f"{name} slider {number}"] = {
+                            "median_ms": round(seconds * 1000, 1),
+                            "trivial_ms": round(trivial * 1000, 1),
+                            "ratio": round(seconds / trivial, 2),
+                        }
+                page.close()
+                server.shut_down_kernels()
+    return results
+
+
+def _add_trivial_slider(page, cell_count: int) -> int:
+    """Append a cell with the trivial slider to the open notebook and run it."""
+    page.locator(".jp-Notebook .jp-Cell").nth(cell_count - 1).click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text(TRIVIAL_SLIDER)
+    page.keyboard.press("Shift+Enter")
+    page.locator(".jp-Notebook .jp-Cell").nth(cell_count).locator(".widget-slider").wait_for()
+    return cell_count
+
+
+def _round_trips(page, index: int, number: int, moves: int) -> float:
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell.scroll_into_view_if_needed()
+    handle = cell.locator(".widget-slider .noUi-handle").nth(number)
+    samples = []
+    for move in range(moves):
+        before = cell.locator(".jp-OutputArea-output").nth(1).inner_text()
+        handle.focus()
+        started = time.perf_counter()
+        page.keyboard.press("ArrowRight" if move % 2 == 0 else "ArrowLeft")
+        page.wait_for_function(
+            """([index, before]) => {
+                const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
+                const out = cell.querySelectorAll('.jp-OutputArea-output')[1];
+                return out && out.innerText !== before;
+            }""",
+            arg=[index, before],
+            timeout=20_000,
+        )
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def bench_install() -> dict:
+    """Size of the environment `make lab` installs: a fresh venv with `pip install -e .`."""
+    with tempfile.TemporaryDirectory() as folder:
+        venv = Path(folder) / "venv"
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-e", str(ROOT)],
+            check=True,
+            capture_output=True,
+        )
+        size = sum(f.stat().st_size for f in venv.rglob("*") if f.is_file() and not f.is_symlink())
+    return {
+        "installed_gb": round(size / 1e9, 2),
+        "cuda_torch_reference_gb": CUDA_TORCH_GB,
+    }
+
+
+def table(figures: dict) -> str:
+    rows = ["| figure | measured | target |", "|---|---|---|"]
+    suite = figures["suite"]
+    rows.append(
+        f"| suite vs floor | {suite['ratio']}× ({suite['suite_seconds']} s vs "
+        f"{suite['floor_seconds']} s) | ≤ {TARGETS['suite']}× |"
+    )
+    cells = figures["cells"]
+    worst = max(cells, key=lambda name: cells[name]["ratio"])
+    rows.append(
+        f"| slowest cell vs `import torch` | {cells[worst]['ratio']}× ({worst}, cell "
+        f"{cells[worst]['slowest_cell']}) | ≤ {TARGETS['slowest_cell']}× |"
+    )
+    sliders = figures["sliders"]
+    if "skipped" in sliders:
+        rows.append(f"| slider round trip | skipped: {sliders['skipped']} | ≤ {TARGETS['slider']}× |")
+    else:
+        worst = max(sliders, key=lambda name: sliders[name]["ratio"])
+        rows.append(
+            f"| slider round trip vs trivial slider | {sliders[worst]['ratio']}× at worst "
+            f"({worst}: {sliders[worst]['median_ms']} ms vs {sliders[worst]['trivial_ms']} ms)"
+            f" | ≤ {TARGETS['slider']}× |"
+        )
+    updates = figures["updates"]
+    worst = max(updates, key=lambda name: updates[name]["update_ms"])
+    rows.append(
+        f"| playground update vs one `backward()` | slowest: {worst}, "
+        f"{updates[worst]['update_ms']} ms ({updates[worst]['ratio']}×) | report |"
+    )
+    install = figures["install"]
+    rows.append(
+        f"| installed environment (`make lab`) | {install['installed_gb']} GB (default CUDA "
+        f"torch: about {install['cuda_torch_reference_gb']} GB) | ≤ {TARGETS['install_gb']} GB |"
+    )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (checks it runs)")
+    parser.add_argument("--json", type=Path, default=ROOT / "test-artifacts" / "bench.json")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    args = parser.parse_args(argv)
+
+    notebooks = course_notebooks()[:2] if args.quick else course_notebooks()
+    workers = min(2, os.cpu_count() or 1)
+    figures = {
+        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+        "suite": bench_suite(notebooks, workers),
+        "cells": bench_cells(notebooks),
+        "updates": bench_updates(20 if args.quick else 200),
+        "sliders": bench_sliders(3 if args.quick else 11),
+        "install": {"installed_gb": None, "cuda_torch_reference_gb": CUDA_TORCH_GB}
+        if args.quick
+        else bench_install(),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    text = table(figures)
+    print(text)
+    if args.readme:
+        readme = (ROOT / "README.md").read_text()
+        start, end = readme.index(BENCH_START), readme.index(BENCH_END)
+        readme = readme[: start + len(BENCH_START)] + "\n\n" + text + "\n\n" + readme[end:]
+        (ROOT / "README.md").write_text(readme)
+    print(f"figures: {args.json.relative_to(ROOT) if args.json.is_relative_to(ROOT) else args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
