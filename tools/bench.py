@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -82,8 +81,7 @@ def bench_cells(notebooks: list[Path]) -> dict:
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
         probe = nbformat.v4.new_code_cell(
-            "import time as _t\n_s = _t.perf_counter()\nimport torch\n"
-            "print(_t.perf_counter() - _s)"
+            "import time as _t\n_s = _t.perf_counter()\nimport torch\nprint(_t.perf_counter() - _s)"
         )
         notebook.cells.insert(0, probe)
         client = make_client(notebook, path.parent, record_timing=True)
@@ -288,7 +286,8 @@ def table(figures: dict) -> str:
     )
     sliders = figures["sliders"]
     if "skipped" in sliders:
-        rows.append(f"| slider round trip | skipped: {sliders['skipped']} | ≤ {TARGETS['slider']}× |")
+        skipped = sliders["skipped"]
+        rows.append(f"| slider round trip | skipped: {skipped} | ≤ {TARGETS['slider']}× |")
     else:
         worst = max(sliders, key=lambda name: sliders[name]["ratio"])
         rows.append(
@@ -338,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         start, end = readme.index(BENCH_START), readme.index(BENCH_END)
         readme = readme[: start + len(BENCH_START)] + "\n\n" + text + "\n\n" + readme[end:]
         (ROOT / "README.md").write_text(readme)
-    print(f"figures: {args.json.relative_to(ROOT) if args.json.is_relative_to(ROOT) else args.json}")
+    print(f"figures: {args.json}")
     return 0
 
 
