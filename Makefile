@@ -6,16 +6,20 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-FIRST_NOTEBOOK := notebooks/01_requires_grad.ipynb
+# EDITION=student opens the student edition (exercises left to do) instead of the complete one.
+EDITION ?= complete
+FIRST_NOTEBOOK := notebooks/$(if $(filter student,$(EDITION)),student/)01_requires_grad.ipynb
 # Jupyter refuses to run as root unless told to (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help lab test lint format outputs navigation bench clean
+.PHONY: help lab present test lint format outputs navigation site bench clean
 
 help:
-	@echo "make lab         set up, then open the course in JupyterLab"
+	@echo "make lab         set up, then open the course in JupyterLab (EDITION=student: exercises to do)"
+	@echo "make present     open the course ready to present (deck mode, larger fonts)"
+	@echo "make site        build a static HTML copy of the course in _site/"
 	@echo "make test        set up, then run every test (lint, unit tests, strict nbval)"
 	@echo "make outputs     re-run every notebook in a fresh kernel and store its outputs"
 	@echo "make navigation  rewrite the Next links and the README course map"
@@ -26,6 +30,18 @@ help:
 lab: $(VENV)/.lab-installed
 	@sh tools/system-packages.sh dot
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
+
+# Presenting: the same server, with its own settings (deck mode on, fonts for a projector)
+# kept in .venv so that a teacher's everyday JupyterLab settings stay as they are.
+present: $(VENV)/.lab-installed
+	@sh tools/system-packages.sh dot
+	rm -rf $(VENV)/present-settings && cp -r tools/present-settings $(VENV)/present-settings
+	JUPYTERLAB_SETTINGS_DIR=$(VENV)/present-settings $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
+		--ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
+
+site: $(VENV)/.test-installed
+	$(BIN)/python tools/course.py site _site
+	@echo "Open _site/index.html"
 
 test: $(VENV)/.test-installed
 	@sh tools/system-packages.sh --require dot

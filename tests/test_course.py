@@ -11,10 +11,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.course import course_notebooks, planned_navigation
+from tools.course import (
+    course_notebooks,
+    planned_navigation,
+    stale_student_notebooks,
+    student_notebooks,
+)
 from utils.exercises import EXERCISES
 
 NOTEBOOKS = course_notebooks()
+STUDENT = student_notebooks()
+EVERY_EDITION = NOTEBOOKS + STUDENT
 LEAKS = re.compile(
     r"at 0x[0-9a-fA-F]{6,}|/home/\w+|/root/|/work/|/tmp/|[A-Z]:\\\\Users|"
     r"\d+(\.\d+)? ?(ms|µs|seconds?)\b"
@@ -68,7 +75,7 @@ def spine_problems(notebook, number: str) -> list[str]:
     return problems
 
 
-@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.fixture(params=EVERY_EDITION, ids=[str(p.relative_to(p.parents[1])) for p in EVERY_EDITION])
 def notebook_path(request) -> Path:
     return request.param
 
@@ -131,17 +138,38 @@ def test_follows_the_spine(notebook_path):
 
 def test_exercises_are_checked_and_their_help_is_hidden(notebook_path):
     cells = read(notebook_path).cells
-    solutions = [i for i, c in enumerate(cells) if "### BEGIN SOLUTION" in c.source]
+    student = notebook_path.parent.name == "student"
+    marker = "raise NotImplementedError" if student else "### BEGIN SOLUTION"
+    solutions = [i for i, c in enumerate(cells) if marker in c.source]
     assert solutions, "every notebook has at least one exercise"
     for index in solutions:
         cell = cells[index]
-        assert "### END SOLUTION" in cell.source
+        if student:
+            assert "SOLUTION" not in cell.source, "the student edition hides every solution"
+            feedback = "".join(o.get("text", "") for o in cell.outputs)
+            assert "Not yet" in feedback and "not written yet" in feedback
+        else:
+            assert "### END SOLUTION" in cell.source
         assert re.search(r"^check\(\w+\)", cell.source, re.MULTILINE), "the check follows"
         name = re.search(r"^check\((\w+)\)", cell.source, re.MULTILINE).group(1)
         assert name in EXERCISES, f"check({name}) names no exercise in utils/exercises.py"
         helper = cells[index + 1].source
         assert re.search(r"^# hint\(\w+\)$", helper, re.MULTILINE), "hint(...) commented out"
         assert re.search(r"^# solution\(\w+\)$", helper, re.MULTILINE)
+
+
+def test_the_student_edition_is_generated_from_the_current_notebooks():
+    assert [p.name for p in STUDENT] == [p.name for p in NOTEBOOKS]
+    assert stale_student_notebooks() == [], "out of date: run `make outputs`"
+
+
+def test_every_notebook_presents_as_slides():
+    for path in NOTEBOOKS:
+        cells = read(path).cells
+        types = [c.metadata.get("slideshow", {}).get("slide_type") for c in cells]
+        assert types[0] == "slide" and None not in types, path.name
+        sections = [t for c, t in zip(cells, types, strict=True) if c.source.startswith("## ")]
+        assert set(sections) == {"slide"}, f"{path.name}: every section starts a slide"
 
 
 def test_navigation_and_course_map_are_generated_from_the_files():

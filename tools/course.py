@@ -1,8 +1,9 @@
 """Maintain the course's notebooks: regenerate outputs, navigation and the README course map.
 
     python tools/course.py outputs [NOTEBOOK ...]  # re-run in a fresh kernel, store outputs
-    python tools/course.py navigation              # rewrite Next links and the README map
+    python tools/course.py navigation              # Next links, slides, map, student edition
     python tools/course.py check-navigation        # exit 1 if either is out of date
+    python tools/course.py site [FOLDER]           # static HTML pages (default: _site/)
 
 Stored notebooks are normalised so that re-running an unchanged notebook gives no diff:
 fixed notebook metadata, no execution timings, no widget state or widget-view
@@ -12,6 +13,8 @@ outputs (their model ids are random; every playground also prints its default vi
 from __future__ import annotations
 
 import argparse
+import copy
+import html
 import re
 import sys
 from pathlib import Path
@@ -124,6 +127,18 @@ def course_map(paths: list[Path]) -> str:
     return "\n".join(lines)
 
 
+def slide_type(cell, index: int) -> str:
+    """How a cell presents as a slide: sections are slides, other prose starts a sub-slide,
+    code stays with the prose above it, and the hidden hint/solution cells are skipped."""
+    if index == 0 or (cell.cell_type == "markdown" and cell.source.startswith("## ")):
+        return "slide"
+    if cell.cell_type == "markdown":
+        return "subslide"
+    if re.fullmatch(r"(# (hint|solution)\(\w+\)\s*)+", cell.source.strip() + "\n"):
+        return "skip"
+    return "-"
+
+
 def planned_navigation() -> dict[Path, str]:
     """Every file that navigation writes, with the text it should have."""
     paths = course_notebooks()
@@ -134,6 +149,8 @@ def planned_navigation() -> dict[Path, str]:
         if last.cell_type != "markdown" or not last.source.startswith(NEXT_HEADING):
             raise SystemExit(f"{path.name}: the last cell must be a markdown '{NEXT_HEADING}' cell")
         last.source = next_cell_source(paths, index)
+        for number, cell in enumerate(notebook.cells):
+            cell.metadata["slideshow"] = {"slide_type": slide_type(cell, number)}
         text = nbformat.writes(notebook, version=4)
         planned[path] = text if text.endswith("\n") else text + "\n"
     readme = README.read_text(encoding="utf-8")
@@ -144,30 +161,135 @@ def planned_navigation() -> dict[Path, str]:
     return planned
 
 
+# ------------------------------------------------------------------------ student edition
+
+STUDENT = NOTEBOOKS / "student"
+SOLUTION = re.compile(
+    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?",
+    re.DOTALL | re.MULTILINE,
+)
+STUB = "{indent}# Your code here: replace the next line.\n{indent}raise NotImplementedError\n"
+BANNER = (
+    "> **Student edition.** The exercises are left for you to write. Each check tells you what "
+    "to fix; `hint(...)` nudges and `solution(...)` shows a model answer when you want one."
+)
+
+
+def student_edition(notebook):
+    """The same notebook with every marked solution replaced by a stub, and no outputs."""
+    student = nbformat.from_dict(copy.deepcopy(dict(notebook)))
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            cell.source = SOLUTION.sub(lambda m: STUB.format(indent=m["indent"]), cell.source)
+            cell.outputs, cell.execution_count = [], None
+    title, _, rest = student.cells[0].source.partition("\n")
+    student.cells[0].source = f"{title}\n\n{BANNER}\n{rest}"
+    return student
+
+
+def sources(notebook) -> list:
+    """What an edition is made of, without what running it produces."""
+    return [(c.cell_type, c.source, dict(c.metadata)) for c in notebook.cells]
+
+
+def stale_student_notebooks() -> list[Path]:
+    """Student notebooks that are missing, out of date, or left over from a removed source."""
+    stale = []
+    expected = {}
+    for path in course_notebooks():
+        expected[STUDENT / path.name] = student_edition(nbformat.read(path, as_version=4))
+    for target, student in expected.items():
+        if not target.exists() or sources(nbformat.read(target, as_version=4)) != sources(student):
+            stale.append(target)
+    stale += [p for p in STUDENT.glob("*.ipynb") if p not in expected]
+    return stale
+
+
+def write_student_edition() -> None:
+    """Regenerate stale student notebooks (without outputs: `make outputs` adds them)."""
+    for target in stale_student_notebooks():
+        source = NOTEBOOKS / target.name
+        if not source.exists():
+            target.unlink()
+            print(f"removed: {target.relative_to(ROOT)}")
+            continue
+        target.parent.mkdir(exist_ok=True)
+        write(student_edition(nbformat.read(source, as_version=4)), target)
+        print(f"generated: {target.relative_to(ROOT)}")
+
+
+def student_notebooks() -> list[Path]:
+    return sorted(p for p in STUDENT.glob("*.ipynb") if NAME.match(p.name))
+
+
+# ----------------------------------------------------------------------------- static site
+
+SITE_TEMPLATES = Path(__file__).resolve().parent / "site-template"
+
+
+def build_site(target: Path) -> list[Path]:
+    """Write the course as static HTML pages in ``target``; return the pages written."""
+    from nbconvert import HTMLExporter
+
+    target.mkdir(parents=True, exist_ok=True)
+    exporter = HTMLExporter(template_name="course", extra_template_basedirs=[str(SITE_TEMPLATES)])
+    pages, rows = [], []
+    for path in course_notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": path.stem}})
+        body = re.sub(r'href="(\d\d_[a-z0-9_]+)\.ipynb"', r'href="\1.html"', body)
+        page = target / f"{path.stem}.html"
+        page.write_text(body, encoding="utf-8")
+        pages.append(page)
+        rows.append(f'<li><a href="{page.name}">{html.escape(title_of(notebook))}</a></li>')
+    index = target / "index.html"
+    index.write_text(
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+        "<title>Autograd, hands-on</title></head>\n"
+        '<body style="font-family: sans-serif; max-width: 42em; margin: 2em auto;">\n'
+        "<h1>Autograd, hands-on</h1>\n"
+        "<p>A hands-on course on PyTorch's automatic differentiation. These pages show every "
+        "notebook with its outputs; to run the code and move the sliders, open the notebooks "
+        "in JupyterLab.</p>\n<ol>\n" + "\n".join(rows) + "\n</ol>\n</body>\n</html>\n",
+        encoding="utf-8",
+    )
+    return [index, *pages]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     outputs = commands.add_parser("outputs", help="re-run notebooks and store their outputs")
     outputs.add_argument("notebooks", nargs="*", type=Path)
-    commands.add_parser("navigation", help="rewrite Next links and the README course map")
+    commands.add_parser(
+        "navigation", help="rewrite Next links, slide types, the course map, the student edition"
+    )
     commands.add_parser("check-navigation", help="exit 1 if navigation is out of date")
+    site = commands.add_parser("site", help="build the static HTML site")
+    site.add_argument("target", type=Path, nargs="?", default=ROOT / "_site")
     args = parser.parse_args(argv)
 
     if args.command == "outputs":
-        run_outputs([p.resolve() for p in args.notebooks] or course_notebooks())
+        everything = course_notebooks() + student_notebooks()
+        run_outputs([p.resolve() for p in args.notebooks] or everything)
+    elif args.command == "site":
+        pages = build_site(args.target)
+        print(f"wrote {len(pages)} pages to {args.target}")
     elif args.command == "navigation":
         for path, text in planned_navigation().items():
             if path.read_text(encoding="utf-8") != text:
                 path.write_text(text, encoding="utf-8")
                 print(f"updated: {path.relative_to(ROOT)}")
+        write_student_edition()
     else:
         stale = [
             p.relative_to(ROOT)
             for p, text in planned_navigation().items()
             if p.read_text(encoding="utf-8") != text
         ]
+        stale += [p.relative_to(ROOT) for p in stale_student_notebooks()]
         if stale:
-            print("out of date (run: make navigation):", *stale)
+            print("out of date (run: make outputs):", *map(str, stale))
             return 1
     return 0
 
