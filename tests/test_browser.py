@@ -282,3 +282,63 @@ def test_every_playground_in_the_course_is_exercised():
             assert any(calls(nbformat.v4.new_code_cell(source), start) for start in covered), (
                 f"{path.name}: no browser moves for {source.splitlines()[-1]!r}"
             )
+
+
+def test_a_deck_opens_and_its_slider_works(server, context):
+    """Presenting: deck mode (jupyterlab-slideshow) shows a section as a slide, widget included."""
+    path = NOTEBOOKS[0]
+    notebook = nbformat.read(path, as_version=4)
+    index = next(i for i, c in enumerate(notebook.cells) if calls(c, "tangent_explorer()"))
+    page = context.new_page()
+    try:
+        open_and_run_all(page, server, path.name)
+        cell_locator(page, index - 1).click()  # the section's prose: its slide comes up
+        page.keyboard.press("Escape")
+        page.locator('[data-command="deck:toggle"]').first.click()
+        cell = cell_locator(page, index)
+        page.wait_for_function(
+            "(i) => document.querySelectorAll('.jp-Notebook .jp-Cell')[i]"
+            ".classList.contains('jp-deck-mod-onscreen')",
+            arg=index,
+            timeout=15_000,
+        )
+        hidden_elsewhere = cell_locator(page, 2).evaluate("e => getComputedStyle(e).visibility")
+        assert hidden_elsewhere == "hidden", "cells of other slides are hidden in the deck"
+        perform(page, cell, slider(0))
+        page.wait_for_function(
+            """([i, text]) => document.querySelectorAll('.jp-Notebook .jp-Cell')[i]
+                .querySelectorAll('.jp-OutputArea-output')[1].innerText.includes(text)""",
+            arg=[index, slope(2.1)],
+            timeout=15_000,
+        )
+    except BaseException:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "deck.png"))
+        raise
+    finally:
+        page.close()
+        server.shut_down_kernels()
+
+
+def test_the_site_reads_from_the_first_page_to_the_last(context, tmp_path):
+    """The static site: from the contents page, follow the Next links to the end."""
+    from tools.course import build_site
+
+    build_site(tmp_path)
+    page = context.new_page()
+    try:
+        page.goto((tmp_path / "index.html").as_uri())
+        page.locator("a", has_text="01 ·").first.click()
+        visited = [page.url.rsplit("/", 1)[-1]]
+        while True:
+            link = page.locator("p", has_text="Continue with").locator("a")
+            if link.count() == 0:
+                break
+            link.first.click()
+            page.wait_for_load_state()
+            visited.append(page.url.rsplit("/", 1)[-1])
+            assert len(visited) <= len(NOTEBOOKS), "the Next links loop"
+        assert visited == [f"{p.stem}.html" for p in NOTEBOOKS]
+        assert page.locator("img[src^='data:image/svg+xml']").count() > 0, "graphs show"
+    finally:
+        page.close()

@@ -167,7 +167,8 @@ def test_every_notebook_presents_as_slides():
     for path in NOTEBOOKS:
         cells = read(path).cells
         types = [c.metadata.get("slideshow", {}).get("slide_type") for c in cells]
-        assert types[0] == "slide" and None not in types, path.name
+        assert types[0] == "slide", path.name
+        assert set(types) <= {"slide", "subslide", "skip", None}, path.name
         sections = [t for c, t in zip(cells, types, strict=True) if c.source.startswith("## ")]
         assert set(sections) == {"slide"}, f"{path.name}: every section starts a slide"
 

@@ -127,16 +127,17 @@ def course_map(paths: list[Path]) -> str:
     return "\n".join(lines)
 
 
-def slide_type(cell, index: int) -> str:
+def slide_type(cell, index: int) -> str | None:
     """How a cell presents as a slide: sections are slides, other prose starts a sub-slide,
-    code stays with the prose above it, and the hidden hint/solution cells are skipped."""
+    code stays with the prose above it (None: no slide metadata, which every presenter reads
+    as "continue"), and the hidden hint/solution cells are skipped."""
     if index == 0 or (cell.cell_type == "markdown" and cell.source.startswith("## ")):
         return "slide"
     if cell.cell_type == "markdown":
         return "subslide"
     if re.fullmatch(r"(# (hint|solution)\(\w+\)\s*)+", cell.source.strip() + "\n"):
         return "skip"
-    return "-"
+    return None
 
 
 def planned_navigation() -> dict[Path, str]:
@@ -150,7 +151,11 @@ def planned_navigation() -> dict[Path, str]:
             raise SystemExit(f"{path.name}: the last cell must be a markdown '{NEXT_HEADING}' cell")
         last.source = next_cell_source(paths, index)
         for number, cell in enumerate(notebook.cells):
-            cell.metadata["slideshow"] = {"slide_type": slide_type(cell, number)}
+            kind = slide_type(cell, number)
+            if kind is None:
+                cell.metadata.pop("slideshow", None)
+            else:
+                cell.metadata["slideshow"] = {"slide_type": kind}
         text = nbformat.writes(notebook, version=4)
         planned[path] = text if text.endswith("\n") else text + "\n"
     readme = README.read_text(encoding="utf-8")
