@@ -294,3 +294,15 @@ def test_training_explorer_redraws_the_loss_curve():
     assert len(loss_line.get_xdata()) == 20
     playground.controls[0].value = 1.5  # learning rate
     assert playground.items[0].startswith("diverged")
+
+
+def test_a_playground_figure_shows_as_a_png_of_the_figure_size():
+    from utils.widgets import FigureView
+
+    figure = tangent_explorer().draw()[1]
+    png = FigureView(figure)._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = (int(v) for v in figure.get_size_inches() * figure.dpi)
+    assert int.from_bytes(png[16:20], "big") == width
+    assert int.from_bytes(png[20:24], "big") == height
+    assert repr(FigureView(figure)) == f"<Figure size {width}x{height} with 1 Axes>"

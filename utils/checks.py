@@ -207,19 +207,8 @@ def _call_raw(function: Callable, exercise: Exercise, args: tuple) -> tuple[obje
     call = _call_text(exercise, args)
     try:
         answer = function(*args)
-    except NotImplementedError:
-        return None, (
-            f"{exercise.name} is not written yet (it raises NotImplementedError). "
-            "Replace that line with your code, run the cell, then check again."
-        )
     except Exception as error:  # a learner's code may raise anything; report it in one line
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        detail = (detail[:200] + "…") if len(detail) > 200 else detail
-        return None, (
-            f"{call} raised {type(error).__name__}"
-            + (f": {detail}" if detail else "")
-            + f". Fix the error and check again. {_hint_pointer(exercise)}"
-        )
+        return None, _explain_exception(error, call, exercise)
     if answer is None or answer is Ellipsis:
         return None, (
             f"{call} returned None. If you are not done yet, that is fine. Otherwise, check "
@@ -227,6 +216,22 @@ def _call_raw(function: Callable, exercise: Exercise, args: tuple) -> tuple[obje
             "calling backward() (before it, .grad is None)."
         )
     return answer, None
+
+
+def _explain_exception(error: Exception, call: str, exercise: Exercise) -> str:
+    """One kind line about an exception raised by the learner's code (no traceback)."""
+    if isinstance(error, NotImplementedError):
+        return (
+            f"{exercise.name} is not written yet (it raises NotImplementedError). "
+            "Replace that line with your code, run the cell, then check again."
+        )
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    detail = (detail[:200] + "…") if len(detail) > 200 else detail
+    return (
+        f"{call} raised {type(error).__name__}"
+        + (f": {detail}" if detail else "")
+        + f". Fix the error and check again. {_hint_pointer(exercise)}"
+    )
 
 
 def _validate(answer: object, exercise: Exercise, call: str) -> tuple[object, str | None]:
@@ -424,18 +429,8 @@ def _check_training_step(function: Callable, exercise: Exercise) -> Feedback:
     call = f"{exercise.name}(model, optimizer, loss_fn, x, y)"
     try:
         losses, parameters = _train(function, steps)
-    except NotImplementedError:
-        return _not_yet(
-            f"{exercise.name} is not written yet (it raises NotImplementedError). "
-            "Replace that line with your code, run the cell, then check again."
-        )
     except Exception as error:  # a learner's code may raise anything; report it in one line
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        return _not_yet(
-            f"{call} raised {type(error).__name__}"
-            + (f": {detail[:200]}" if detail else "")
-            + f". Fix the error and check again. {_hint_pointer(exercise)}"
-        )
+        return _not_yet(_explain_exception(error, call, exercise))
     if any(loss is None for loss in losses):
         return _not_yet(f"{call} returned None; return the loss as a Python float (loss.item()).")
     if any(isinstance(loss, torch.Tensor) for loss in losses):

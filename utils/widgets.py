@@ -13,14 +13,19 @@ a new one.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import PIL.Image
 import torch
 from IPython.display import Pretty, display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from utils.checks import finite_difference
 from utils.exercises import VJP_POINT, vjp_function, vjp_jacobian
@@ -619,6 +624,7 @@ def training_explorer(learning_rate: float = 0.1, steps: int = 50) -> Playground
     plt.close(figure)
     (loss_line,) = loss_axes.plot([], [], color=COLORS["blue"])
     loss_axes.set_yscale("log")
+    loss_axes.yaxis.set_minor_formatter(NullFormatter())  # fewer labels: a quicker redraw
     loss_axes.set_xlabel("step")
     loss_axes.set_title("loss")
     fit_axes.plot(x.numpy(), y.numpy(), "o", color=COLORS["sky"], markersize=4)
@@ -699,5 +705,34 @@ class Playground(widgets.HBox):
 
 
 def _displayable(item):
-    """Strings are shown as plain text (without quotes); anything else as itself."""
-    return Pretty(item) if isinstance(item, str) else item
+    """Strings are shown as plain text (without quotes), figures as a quick PNG."""
+    if isinstance(item, str):
+        return Pretty(item)
+    if isinstance(item, Figure):
+        return FigureView(item)
+    return item
+
+
+class FigureView:
+    """A figure shown as a PNG in one drawing pass.
+
+    Displaying a figure the usual way draws it twice (once to find a tight bounding box);
+    a playground figure already has its layout, so one pass is enough: a slider's update
+    comes back in about half the time.
+    """
+
+    def __init__(self, figure: Figure):
+        self.figure = figure
+
+    def _repr_png_(self) -> bytes:
+        canvas = FigureCanvasAgg(self.figure)
+        canvas.draw()
+        width, height = canvas.get_width_height()
+        image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw")
+        png = io.BytesIO()
+        image.save(png, format="png", compress_level=1)
+        return png.getvalue()
+
+    def __repr__(self) -> str:
+        width, height = self.figure.get_size_inches() * self.figure.dpi
+        return f"<Figure size {width:g}x{height:g} with {len(self.figure.axes)} Axes>"
