@@ -42,6 +42,6 @@ def course_style() -> dict:
 
 def use_course_style() -> None:
     """Apply the course's figure style to matplotlib; call it once, in a notebook's set-up cell."""
-    import matplotlib.pyplot as plt
+    import matplotlib  # not pyplot: a notebook without figures need not load it
 
-    plt.rcParams.update(course_style())
+    matplotlib.rcParams.update(course_style())
