@@ -19,7 +19,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.lab import ROOT, browser, browser_missing, lab_server, open_and_run_all
+from tests.lab import (
+    ROOT,
+    browser,
+    browser_missing,
+    lab_server,
+    open_and_run_all,
+    open_notebook,
+    run_all,
+)
 from tools.course import course_notebooks
 from utils.widgets import GRAD_MODES, train_line
 
@@ -197,7 +205,9 @@ def test_notebook_in_jupyterlab(path: Path, server, context):
     record = {"controls": 0}
     started = time.perf_counter()
     try:
-        record.update(open_and_run_all(page, server, path.name))
+        record["open"] = open_notebook(page, server, path.name)
+        check_stored_graphs(page, notebook)
+        record["run_all"] = run_all(page)
         check_outputs(page, notebook)
         for start, moves in PLAYGROUNDS.get(path.name, {}).items():
             index = next(i for i, c in enumerate(notebook.cells) if calls(c, start))
@@ -233,6 +243,16 @@ def test_notebook_in_jupyterlab(path: Path, server, context):
     finally:
         page.close()
         server.shut_down_kernels()
+
+
+def check_stored_graphs(page, notebook) -> None:
+    """Before anything runs (an untrusted notebook), stored graphs show as pictures, not text."""
+    for index, stored in enumerate(notebook.cells):
+        if any("image/svg+xml" in o.get("data", {}) for o in stored.get("outputs", [])):
+            cell = cell_locator(page, index)
+            pictures = cell.locator(".jp-OutputArea-output img, .jp-OutputArea-output svg")
+            assert pictures.count() > 0, f"cell {index}: the stored graph shows as text"
+            assert "digraph {" not in cell.inner_text(), f"cell {index}: DOT text shown"
 
 
 def check_outputs(page, notebook) -> None:
