@@ -6,6 +6,7 @@ check every reference against the hand-derived derivative and a finite differenc
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -301,7 +302,7 @@ def slope_of_sigmoid(x_value):
 )
 
 
-def _fit_slope(steps: int) -> float:
+def _fit_slope(steps):
     inputs = torch.tensor([1.0, 2.0, 3.0, 4.0])
     targets = 2.0 * inputs
     weight = torch.tensor(0.0, requires_grad=True)
@@ -324,19 +325,8 @@ FIT_SLOPE = Exercise(
         "The update must run under torch.no_grad(); and .grad must be reset after each step, or "
         "the steps grow larger and larger.",
     ),
-    solution="""
-def fit_slope(steps):
-    inputs = torch.tensor([1.0, 2.0, 3.0, 4.0])
-    targets = 2.0 * inputs
-    weight = torch.tensor(0.0, requires_grad=True)
-    for _ in range(steps):
-        loss = ((weight * inputs - targets) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            weight -= 0.01 * weight.grad
-        weight.grad = None
-    return weight.item()
-""",
+    # The reference is the repaired loop itself, so its source is the model solution.
+    solution="\n" + inspect.getsource(_fit_slope).replace("def _fit_slope", "def fit_slope"),
     praise="the loop updates under no_grad and zeroes the gradient: the weight moves towards 2.",
     answer_is="the weight the repaired loop reaches",
 )
