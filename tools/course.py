@@ -50,7 +50,8 @@ def title_of(notebook) -> str:
 def normalise(notebook) -> None:
     """Make a notebook's stored form independent of the machine and the run."""
     notebook.metadata = nbformat.from_dict(METADATA)
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index:02d}"  # by position: an edit renumbers, a re-run changes nothing
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue

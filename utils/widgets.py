@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import io
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
-import PIL.Image
 import torch
 from IPython.display import Pretty, display
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
 
 from utils.checks import finite_difference
 from utils.exercises import VJP_POINT, vjp_function, vjp_jacobian
@@ -116,8 +112,7 @@ class _TangentPlot:
     """One figure whose artists are updated in place for each new state."""
 
     def __init__(self):
-        self.figure, self.axes = plt.subplots(figsize=(6.4, 3.6))
-        plt.close(self.figure)  # shown explicitly by the playground, never twice
+        self.figure, self.axes = _figure(size=(6.4, 3.6))
         (self.curve,) = self.axes.plot([], [], color=COLORS["blue"], label="f(x)")
         (self.tangent,) = self.axes.plot(
             [], [], color=COLORS["vermillion"], linestyle="--", label="tangent, slope = x.grad"
@@ -515,8 +510,7 @@ def vjp_explorer(v=(1.0, 1.0, 1.0)) -> Playground:
         for i, value in enumerate(v)
     ]
     state = vjp_state(v)
-    figure, (heat, bars) = plt.subplots(1, 2, figsize=(7.6, 3.2), width_ratios=(1, 1.2))
-    plt.close(figure)
+    figure, (heat, bars) = _figure(size=(7.6, 3.2), ncols=2, width_ratios=(1, 1.2))
     heat.imshow(state.jacobian, cmap="cividis")
     heat.grid(False)
     for i, row in enumerate(state.jacobian):
@@ -619,9 +613,10 @@ def training_explorer(learning_rate: float = 0.1, steps: int = 50) -> Playground
     )
     step_count = widgets.IntSlider(value=steps, min=1, max=100, description="steps")
     forget = widgets.Checkbox(value=False, description="forget zero_grad", indent=False)
+    from matplotlib.ticker import NullFormatter
+
     x, y = regression_data()
-    figure, (loss_axes, fit_axes) = plt.subplots(1, 2, figsize=(8.0, 3.2))
-    plt.close(figure)
+    figure, (loss_axes, fit_axes) = _figure(size=(8.0, 3.2), ncols=2)
     (loss_line,) = loss_axes.plot([], [], color=COLORS["blue"])
     loss_axes.set_yscale("log")
     loss_axes.yaxis.set_minor_formatter(NullFormatter())  # fewer labels: a quicker redraw
@@ -648,11 +643,18 @@ def training_explorer(learning_rate: float = 0.1, steps: int = 50) -> Playground
     return Playground("Training explorer", [rate, step_count, forget], draw)
 
 
-def _figure(size=(6.4, 3.2)):
-    """A new figure that pyplot does not show by itself (the playground shows it)."""
-    figure, axes = plt.subplots(figsize=size)
-    plt.close(figure)
-    return figure, axes
+def _figure(size=(6.4, 3.2), ncols=1, **grid):
+    """A new figure and its axes, drawn with Agg and shown only by the playground.
+
+    Made without pyplot, so pyplot never shows it by itself, and matplotlib is loaded
+    only by a playground that draws a figure (a notebook without one starts quicker).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size)
+    FigureCanvasAgg(figure)
+    return figure, figure.subplots(1, ncols, width_ratios=grid.get("width_ratios"))
 
 
 # ----------------------------------------------------------------------------- shared machinery
@@ -708,9 +710,14 @@ def _displayable(item):
     """Strings are shown as plain text (without quotes), figures as a quick PNG."""
     if isinstance(item, str):
         return Pretty(item)
-    if isinstance(item, Figure):
+    if _is_figure(item):
         return FigureView(item)
     return item
+
+
+def _is_figure(item) -> bool:
+    figure_module = sys.modules.get("matplotlib.figure")  # no figure before matplotlib loads
+    return figure_module is not None and isinstance(item, figure_module.Figure)
 
 
 class FigureView:
@@ -721,11 +728,16 @@ class FigureView:
     comes back in about half the time.
     """
 
-    def __init__(self, figure: Figure):
+    def __init__(self, figure):
         self.figure = figure
 
     def _repr_png_(self) -> bytes:
-        canvas = FigureCanvasAgg(self.figure)
+        import PIL.Image
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = self.figure.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(self.figure)
         canvas.draw()
         width, height = canvas.get_width_height()
         image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw")
