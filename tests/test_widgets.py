@@ -306,3 +306,83 @@ def test_a_playground_figure_shows_as_a_png_of_the_figure_size():
     assert int.from_bytes(png[16:20], "big") == width
     assert int.from_bytes(png[20:24], "big") == height
     assert repr(FigureView(figure)) == f"<Figure size {width}x{height} with 1 Axes>"
+
+
+def _pixels(png: bytes):
+    import io
+
+    import PIL.Image
+
+    return PIL.Image.open(io.BytesIO(png)).convert("RGBA").tobytes()
+
+
+@pytest.mark.parametrize(
+    ("make", "moves"),
+    [
+        (tangent_explorer, [(1, 0.5), (1, -2.0), (0, "sin(x)"), (1, 1.5)]),
+        (vjp_explorer, [(0, -2.0), (2, 1.75), (1, 0.0)]),
+        (training_explorer, [(1, 10), (0, 1.5), (2, True), (0, 0.01)]),
+    ],
+    ids=["tangent", "vjp", "training"],
+)
+def test_a_redrawn_frame_is_the_picture_a_fresh_drawing_gives(make, moves):
+    """Only the moving parts are redrawn per move: no trace of the old frame may remain."""
+    from utils.widgets import FigureView
+
+    playground = make()
+    playground.draw()
+    figure = next(item for item in playground.items if not isinstance(item, str))
+    kept = FigureView(figure)
+    first = kept._repr_png_()
+    for index, value in moves:
+        playground.controls[index].value = value
+        redrawn = kept._repr_png_()
+        assert _pixels(redrawn) == _pixels(FigureView(figure)._repr_png_()), (index, value)
+    assert _pixels(redrawn) != _pixels(first), "the moves changed the picture"
+
+
+def test_a_slider_move_redraws_only_the_moving_parts(monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from utils.widgets import FigureView
+
+    playground = tangent_explorer()
+    figure = playground.draw()[1]
+    view = FigureView(figure)
+    view._repr_png_()
+    full_draws = []
+    monkeypatch.setattr(FigureCanvasAgg, "draw", lambda canvas: full_draws.append(canvas))
+    playground.controls[1].value = 0.5  # x: the tangent, the point and the title move
+    view._repr_png_()
+    assert full_draws == [], "a move of x redraws the whole figure"
+    playground.controls[0].value = "sin(x)"  # a new curve and new limits: all of it
+    view._repr_png_()
+    assert len(full_draws) == 1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [tangent_explorer, accumulation_explorer, vjp_explorer, training_explorer],
+    ids=["tangent", "accumulation", "vjp", "training"],
+)
+def test_every_label_of_a_playground_figure_is_inside_the_picture(make):
+    from utils.widgets import FigureView
+
+    figure = next(item for item in make().draw() if not isinstance(item, str))
+    FigureView(figure)._repr_png_()
+    renderer = figure.canvas.get_renderer()
+    texts = []
+    for axes in figure.axes:
+        texts += [axes.title, axes.xaxis.label, axes.yaxis.label, *axes.texts]
+        for axis in (axes.xaxis, axes.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            texts += [t.label1 for t in axis.get_major_ticks() if low <= t.get_loc() <= high]
+    texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
+    assert len(texts) > 5
+    inside = figure.bbox
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert (
+            box.x0 >= inside.x0 - 1 and box.y0 >= inside.y0 - 1
+            and box.x1 <= inside.x1 + 1 and box.y1 <= inside.y1 + 1
+        ), f"{text.get_text()!r} is cut off at the figure's edge"  # fmt: skip

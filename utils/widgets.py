@@ -121,6 +121,10 @@ class _TangentPlot:
         self.axes.set_xlabel("x")
         self.axes.set_xlim(-3.2, 3.2)
         self.axes.legend(loc="upper left")
+        self.axes.set_title("f(x)")  # a title's height, for the layout; its text comes later
+        self.figure.tight_layout()
+        for artist in (self.tangent, self.point, self.axes.title):
+            artist.set_animated(True)  # moves with x: redrawn alone, over a kept background
         self.function = None
 
     def update(self, state: TangentState) -> None:
@@ -137,7 +141,8 @@ class _TangentPlot:
         xs = [state.x - half_width, state.x + half_width]
         self.tangent.set_data(xs, [state.value + state.slope * (u - state.x) for u in xs])
         self.point.set_data([state.x], [state.value])
-        self.axes.set_title(
+        # the title's text only: set_title() would also reset fixed parts of the figure
+        self.axes.title.set_text(
             f"f(x) = {state.function}, slope at x = {state.x:.2f}: {state.slope:.3f}"
         )
 
@@ -353,6 +358,8 @@ def accumulation_explorer() -> Playground:
     (line,) = axes.plot([], [], "o-", color=COLORS["blue"])
     axes.set_xlabel("action number")
     axes.set_ylabel("x.grad")
+    axes.set_title("x.grad after each action")
+    figure.tight_layout()
 
     def draw():
         values = [float("nan") if v is None else v for v in lab.history]
@@ -360,7 +367,6 @@ def accumulation_explorer() -> Playground:
         axes.set_xlim(0.5, max(len(values), 4) + 0.5)
         finite = [v for v in values if v == v]
         axes.set_ylim(-0.5, max(finite + [4.0]) * 1.15)
-        axes.set_title("x.grad after each action")
         return [lab.message, figure]
 
     return Playground("Accumulation explorer", [*controls, retain], draw)
@@ -522,6 +528,8 @@ def vjp_explorer(v=(1.0, 1.0, 1.0)) -> Playground:
     heat.set_yticks(range(3), [f"y{i}" for i in range(3)])
     heat.set_title("Jacobian J = ∂y/∂x")
     drawn = bars.bar(range(3), state.backward_grad, color=COLORS["orange"])
+    for bar in drawn:
+        bar.set_animated(True)  # only the bars move: redrawn alone, over a kept background
     bars.set_xticks(range(3), [f"x{j}.grad" for j in range(3)])
     bars.axhline(0, color=COLORS["black"], linewidth=0.8)
     bars.set_title("x.grad = v @ J")
@@ -620,10 +628,16 @@ def training_explorer(learning_rate: float = 0.1, steps: int = 50) -> Playground
     (loss_line,) = loss_axes.plot([], [], color=COLORS["blue"])
     loss_axes.set_yscale("log")
     loss_axes.yaxis.set_minor_formatter(NullFormatter())  # fewer labels: a quicker redraw
+    # Fixed axes: runs compare at a glance, and only the two lines are redrawn per move.
+    # A diverging run leaves through the top.
+    loss_axes.set_xlim(0, step_count.max)
+    loss_axes.set_ylim(0.02, 100)
     loss_axes.set_xlabel("step")
     loss_axes.set_title("loss")
     fit_axes.plot(x.numpy(), y.numpy(), "o", color=COLORS["sky"], markersize=4)
     (fit_line,) = fit_axes.plot([], [], color=COLORS["vermillion"])
+    loss_line.set_animated(True)
+    fit_line.set_animated(True)
     fit_axes.set_ylim(-2.5, 4.5)
     fit_axes.set_title("data and fitted line")
     figure.tight_layout()
@@ -632,8 +646,6 @@ def training_explorer(learning_rate: float = 0.1, steps: int = 50) -> Playground
         run = train_line(rate.value, step_count.value, zero_grad=not forget.value)
         finite = [value if math.isfinite(value) else 1e30 for value in run.losses]
         loss_line.set_data(range(len(finite)), finite)
-        loss_axes.set_xlim(0, max(len(finite), 2))
-        loss_axes.set_ylim(min(finite) * 0.5, max(finite) * 2)
         ends = torch.tensor([-1.0, 1.0])
         weight = run.weight if math.isfinite(run.weight) else 0.0
         bias = run.bias if math.isfinite(run.bias) else 0.0
@@ -680,6 +692,7 @@ class Playground(widgets.HBox):
         self.items: list = []
         self._draw = draw
         self._handles: list = []
+        self._views: dict = {}
         super().__init__(self.controls, layout=widgets.Layout(flex_flow="row wrap"))
         for control in self.controls:
             if isinstance(control, widgets.Button):
@@ -696,23 +709,24 @@ class Playground(widgets.HBox):
         """Recompute the drawing and replace the displayed one (called when a control changes)."""
         items = self.draw()
         for handle, item in zip(self._handles, items, strict=False):
-            handle.update(_displayable(item))
+            handle.update(self._displayable(item))
 
     def _ipython_display_(self) -> None:
         display(self._repr_mimebundle_(), raw=True)
-        self._handles = [display(_displayable(item), display_id=True) for item in self.draw()]
+        self._handles = [display(self._displayable(item), display_id=True) for item in self.draw()]
+
+    def _displayable(self, item):
+        """Strings are shown as plain text (without quotes), figures as a quick PNG."""
+        if isinstance(item, str):
+            return Pretty(item)
+        if _is_figure(item):
+            if id(item) not in self._views:  # one view per figure: it keeps the background
+                self._views[id(item)] = FigureView(item)
+            return self._views[id(item)]
+        return item
 
     def __repr__(self) -> str:
         return f"{self.title}: run this cell in JupyterLab to use the controls."
-
-
-def _displayable(item):
-    """Strings are shown as plain text (without quotes), figures as a quick PNG."""
-    if isinstance(item, str):
-        return Pretty(item)
-    if _is_figure(item):
-        return FigureView(item)
-    return item
 
 
 def _is_figure(item) -> bool:
@@ -721,15 +735,22 @@ def _is_figure(item) -> bool:
 
 
 class FigureView:
-    """A figure shown as a PNG in one drawing pass.
+    """A figure shown as a PNG in one drawing pass, redrawing only what moves.
 
     Displaying a figure the usual way draws it twice (once to find a tight bounding box);
-    a playground figure already has its layout, so one pass is enough: a slider's update
-    comes back in about half the time.
+    a playground figure already has its layout, so one pass is enough.
+
+    Artists marked ``set_animated(True)`` are the moving parts (a tangent line, bars, a
+    title). The first frame draws the rest once and keeps that picture; each later frame
+    restores it and draws only the moving artists (matplotlib's blitting). When anything
+    else changes (limits, a fixed line), matplotlib marks the figure stale and the next
+    frame is drawn in full again.
     """
 
     def __init__(self, figure):
         self.figure = figure
+        self._background = None
+        self._moving = None
 
     def _repr_png_(self) -> bytes:
         import PIL.Image
@@ -738,7 +759,15 @@ class FigureView:
         canvas = self.figure.canvas
         if not isinstance(canvas, FigureCanvasAgg):
             canvas = FigureCanvasAgg(self.figure)
-        canvas.draw()
+        if self._moving is None:
+            self._moving = self.figure.findobj(lambda artist: artist.get_animated())
+        if self._background is None or self.figure.stale:
+            canvas.draw()  # everything but the moving artists
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for artist in self._moving:
+            self.figure.draw_artist(artist)
         width, height = canvas.get_width_height()
         image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw")
         png = io.BytesIO()
