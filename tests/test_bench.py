@@ -24,11 +24,19 @@ def test_the_benchmark_reports_every_figure(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(figures_file.read_text())
-    assert figures["suite"]["ratio"] > 0
+    assert figures["suite"]["ratio"] > 0 and figures["suite"]["library_ratio"] > 0
+    assert "matplotlib.figure" in figures["cells"]["01_requires_grad.ipynb"]["loads"]
     assert figures["cells"] and all(c["ratio"] > 0 for c in figures["cells"].values())
     assert set(figures["updates"]) >= {"tangent", "two_variable", "stepper", "training"}
     if browser_missing() is None:
         assert figures["sliders"] and "skipped" not in figures["sliders"]
         assert all(s["ratio"] > 0 for s in figures["sliders"].values())
-    for row in ("suite vs floor", "slowest cell", "slider round trip", "update", "installed"):
+    for row in (
+        "suite vs floor",
+        "heavy libraries",
+        "slowest cell",
+        "slider round trip",
+        "update",
+        "installed",
+    ):
         assert row in result.stdout, f"the table lacks {row!r}"
