@@ -205,3 +205,35 @@ def test_spine_check_catches_a_broken_notebook(breakage, complaint):
     notebook = good_notebook()
     notebook.cells = breakage(notebook.cells)
     assert any(complaint in problem for problem in spine_problems(notebook, "01"))
+
+
+def test_a_print_split_by_a_busy_kernel_is_stored_as_one_output():
+    from tools.course import normalise
+
+    stream = nbformat.v4.new_output
+    cell = nbformat.v4.new_code_cell(
+        "print(...)",
+        outputs=[
+            stream("stream", name="stdout", text="weights.grad: "),
+            stream("stream", name="stdout", text="tensor([1., 1.])\n"),
+            stream("stream", name="stderr", text="a warning\n"),
+            stream("stream", name="stdout", text="after the warning\n"),
+        ],
+    )
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    normalise(notebook)
+    assert [(o.name, o.text) for o in notebook.cells[0].outputs] == [
+        ("stdout", "weights.grad: tensor([1., 1.])\n"),
+        ("stderr", "a warning\n"),
+        ("stdout", "after the warning\n"),
+    ]
+
+
+def test_stored_prints_are_whole(notebook_path):
+    """`make outputs` joins split prints; a stored split means a notebook was saved by hand."""
+    for index, cell in enumerate(read(notebook_path).cells):
+        names = [
+            o.get("name") if o.output_type == "stream" else None for o in cell.get("outputs", [])
+        ]
+        for first, second in zip(names, names[1:]):
+            assert first is None or first != second, f"cell {index}: a print stored in pieces"

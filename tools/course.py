@@ -55,7 +55,8 @@ def normalise(notebook) -> None:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
-        for output in cell.get("outputs", []):
+        cell.outputs = coalesce_streams(cell.get("outputs", []))
+        for output in cell.outputs:
             if output.output_type == "error":
                 # Frames inside installed libraries name this machine's paths: keep the
                 # learner's own cell and the error line. (nbval compares only the error.)
@@ -65,6 +66,27 @@ def normalise(notebook) -> None:
             output.get("data", {}).pop(WIDGET_VIEW, None)
             output.get("metadata", {}).pop(WIDGET_VIEW, None)
             add_png_of_graph(output)
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Join consecutive prints to the same stream into one output.
+
+    A kernel flushes stdout on a timer, so on a busy machine one print can arrive in two
+    pieces; joined, the stored form does not depend on the machine's load.
+    """
+    joined: list = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (
+            output.output_type == "stream"
+            and previous is not None
+            and previous.output_type == "stream"
+            and previous.name == output.name
+        ):
+            previous.text += output.text
+        else:
+            joined.append(output)
+    return joined
 
 
 def add_png_of_graph(output) -> None:
