@@ -235,5 +235,5 @@ def test_stored_prints_are_whole(notebook_path):
         names = [
             o.get("name") if o.output_type == "stream" else None for o in cell.get("outputs", [])
         ]
-        for first, second in zip(names, names[1:]):
+        for first, second in zip(names, names[1:], strict=False):
             assert first is None or first != second, f"cell {index}: a print stored in pieces"
