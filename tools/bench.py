@@ -8,8 +8,9 @@ Each figure is a ratio taken within one run, so that a busy machine slows both s
   one-cell notebooks that only ``import torch``;
 * slowest cell: the slowest cell of each notebook (timed by nbclient) against
   ``import torch`` in the same kernel;
-* slider: the browser round trip of each slider (move it, wait for the new read-out),
-  median of several moves, against a slider that only shows its value, in the same page;
+* slider: the browser round trip of each slider (a key press until its read-out changes,
+  both timed by the page's own clock), median of several moves, each from a quiet page,
+  alternating with a slider that only shows its value, in the same page;
 * update: each playground's plain update function, median over many calls, against one
   ``backward()`` of the same expression;
 * install: the size of the environment ``make lab`` installs.
@@ -279,25 +280,45 @@ def _add_trivial_slider(page, cell_count: int) -> int:
     return cell_count
 
 
+SETTLE_MS = 250
+ROUND_TRIP_WATCH = """([index]) => {
+    // Page-clock timestamps: the key press, and the first DOM change of the read-out.
+    // A MutationObserver sees the change when it happens, not at the next polled frame.
+    const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
+    const readout = () => {
+        const out = cell.querySelectorAll('.jp-OutputArea-output')[1];
+        return out ? out.innerText : null;
+    };
+    const before = readout();
+    const times = {};
+    window.__roundTrip = times;
+    document.addEventListener('keydown', () => { times.pressed = performance.now(); },
+                              {capture: true, once: true});
+    const observer = new MutationObserver(() => {
+        if (readout() !== before) {
+            times.changed = performance.now();
+            observer.disconnect();
+        }
+    });
+    observer.observe(cell, {subtree: true, childList: true, characterData: true});
+}"""
+
+
 def _round_trip(page, index: int, number: int, move: int) -> float:
     """Seconds from a key press on slider `number` of cell `index` until its read-out changes."""
     cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
     cell.scroll_into_view_if_needed()
     handle = cell.locator(".widget-slider .noUi-handle").nth(number)
-    before = cell.locator(".jp-OutputArea-output").nth(1).inner_text()
     handle.focus()
-    started = time.perf_counter()
+    # Let the previous move finish everywhere (the kernel may still be sending its figure,
+    # and a widget sends no new value while its last one is pending), as between two
+    # presses of a person: each round trip then starts from a quiet page.
+    page.wait_for_timeout(SETTLE_MS)
+    page.evaluate(ROUND_TRIP_WATCH, [index])
     page.keyboard.press("ArrowRight" if move % 2 == 0 else "ArrowLeft")
-    page.wait_for_function(
-        """([index, before]) => {
-            const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
-            const out = cell.querySelectorAll('.jp-OutputArea-output')[1];
-            return out && out.innerText !== before;
-        }""",
-        arg=[index, before],
-        timeout=20_000,
-    )
-    return time.perf_counter() - started
+    page.wait_for_function("() => window.__roundTrip.changed !== undefined", timeout=20_000)
+    times = page.evaluate("() => window.__roundTrip")
+    return (times["changed"] - times["pressed"]) / 1000
 
 
 def bench_install() -> dict:
