@@ -616,13 +616,13 @@ def train_line(learning_rate: float = 0.1, steps: int = 50, zero_grad: bool = Tr
 
 def training_explorer(learning_rate: float = 0.1, steps: int = 50) -> Playground:
     """Learning-rate and steps sliders, and a "forget zero_grad" switch, on a line fit."""
+    from matplotlib.ticker import NullFormatter
+
     rate = widgets.FloatLogSlider(
         value=learning_rate, base=10, min=-3, max=0.3, step=0.1, description="learning rate"
     )
     step_count = widgets.IntSlider(value=steps, min=1, max=100, description="steps")
     forget = widgets.Checkbox(value=False, description="forget zero_grad", indent=False)
-    from matplotlib.ticker import NullFormatter
-
     x, y = regression_data()
     figure, (loss_axes, fit_axes) = _figure(size=(8.0, 3.2), ncols=2)
     (loss_line,) = loss_axes.plot([], [], color=COLORS["blue"])
@@ -655,7 +655,7 @@ def training_explorer(learning_rate: float = 0.1, steps: int = 50) -> Playground
     return Playground("Training explorer", [rate, step_count, forget], draw)
 
 
-def _figure(size=(6.4, 3.2), ncols=1, **grid):
+def _figure(size=(6.4, 3.2), ncols=1, width_ratios=None):
     """A new figure and its axes, drawn with Agg and shown only by the playground.
 
     Made without pyplot, so pyplot never shows it by itself, and matplotlib is loaded
@@ -666,7 +666,7 @@ def _figure(size=(6.4, 3.2), ncols=1, **grid):
 
     figure = Figure(figsize=size)
     FigureCanvasAgg(figure)
-    return figure, figure.subplots(1, ncols, width_ratios=grid.get("width_ratios"))
+    return figure, figure.subplots(1, ncols, width_ratios=width_ratios)
 
 
 # ----------------------------------------------------------------------------- shared machinery
@@ -720,9 +720,9 @@ class Playground(widgets.HBox):
         if isinstance(item, str):
             return Pretty(item)
         if _is_figure(item):
-            if id(item) not in self._views:  # one view per figure: it keeps the background
-                self._views[id(item)] = FigureView(item)
-            return self._views[id(item)]
+            if item not in self._views:  # one view per figure: it keeps the background
+                self._views[item] = FigureView(item)
+            return self._views[item]
         return item
 
     def __repr__(self) -> str:
