@@ -420,3 +420,12 @@ def test_the_generator_replaces_an_older_colab_part():
 
     older = "# ── Colab only: an older version ──\nimport os\n# ── end of the Colab part ──\n\n"
     assert with_bootstrap(older + "import torch") == BOOTSTRAP + "\nimport torch"
+
+
+def test_the_static_site_shows_the_colab_link_without_loading_the_badge():
+    from tools.course import badge_as_text
+
+    first = read(NOTEBOOKS[0]).cells[0].source
+    text = badge_as_text(first)
+    assert f"[Open in Colab]({expected_colab_link(f'notebooks/{NOTEBOOKS[0].name}')})" in text
+    assert "colab-badge.svg" not in text

@@ -316,6 +316,12 @@ def point_badge_at_student_edition(student) -> None:
     first.source = re.sub(r"(/blob/[^/]+/notebooks/)(?=\d\d_)", r"\1student/", first.source)
 
 
+def badge_as_text(cell_source: str) -> str:
+    """A first cell's text with its Colab badge as a plain link (the static site loads nothing
+    from the network; the link itself still opens the notebook in Colab)."""
+    return re.sub(r"\[!\[(Open in Colab)\]\([^)]*\)\]", r"[\1]", cell_source)
+
+
 def with_readme_badges(readme: str) -> str:
     """The README with its top badges as generated now."""
     pattern = re.compile(re.escape(BADGES_START) + ".*?" + re.escape(BADGES_END), re.DOTALL)
@@ -400,6 +406,7 @@ def build_site(target: Path) -> list[Path]:
     pages, rows = [], []
     for path in course_notebooks():
         notebook = nbformat.read(path, as_version=4)
+        notebook.cells[0].source = badge_as_text(notebook.cells[0].source)
         body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": path.stem}})
         body = re.sub(r'href="(\d\d_[a-z0-9_]+)\.ipynb"', r'href="\1.html"', body)
         page = target / f"{path.stem}.html"
