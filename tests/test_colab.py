@@ -213,6 +213,8 @@ def test_every_notebook_runs_in_a_colab_like_environment(tmp_path: Path):
     content = tmp_path / "content"  # Colab's working folder: the helpers are not in it
     content.mkdir()
     site_packages = Path(torch_file).parent.parent
+    [torch_record] = site_packages.glob("torch-*.dist-info/RECORD")
+    torch_installed_at = torch_record.stat().st_mtime_ns
 
     problems = {}
     with pytest.MonkeyPatch.context() as patch:
@@ -243,3 +245,4 @@ def test_every_notebook_runs_in_a_colab_like_environment(tmp_path: Path):
             if found:
                 problems[name] = found
     assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
+    assert torch_record.stat().st_mtime_ns == torch_installed_at, "torch was reinstalled"
