@@ -134,22 +134,22 @@ def test_answer_quiz_prints_the_feedback_and_returns_nothing(capsys):
 
 def test_the_quiz_judges_only_on_check_and_clears_on_a_new_choice():
     shown = quiz("update while recording")
-    assert shown.draw()[1] == "Choose a letter, then press Check."
+    assert shown.draw()[0].endswith("\n\nChoose a letter, then press Check.")
     shown.letters.value = "A"
-    assert shown.items[1] == "Choose a letter, then press Check.", "choosing is not checking"
+    assert shown.items[0].endswith("Choose a letter, then press Check."), "choosing is not checking"
     shown.check_button.click()
-    assert shown.items[1].startswith(NOT_THIS_ONE)
+    assert shown.items[0].split("\n\n")[-1].startswith(NOT_THIS_ONE)
     shown.letters.value = "C"
-    assert shown.items[1] == "Choose a letter, then press Check.", "old feedback is cleared"
+    assert shown.items[0].endswith("Choose a letter, then press Check."), "old feedback cleared"
     shown.check_button.click()
-    assert shown.items[1].startswith(RIGHT)
+    assert shown.items[0].split("\n\n")[-1].startswith(RIGHT)
 
 
 def test_check_before_any_choice_asks_for_one():
     shown = quiz("plain tensor")
     shown.draw()
     shown.check_button.click()
-    assert "Choose an answer first" in shown.items[1]
+    assert shown.items[0].endswith("Choose an answer first, then check it.")
 
 
 def test_without_a_widget_front_end_the_question_and_choices_show_as_text():
@@ -157,8 +157,9 @@ def test_without_a_widget_front_end_the_question_and_choices_show_as_text():
     with capture_output() as captured:
         quiz("plot the predictions")._ipython_display_()
     texts = [o.data.get("text/plain", "") for o in captured.outputs]
-    assert any(question_text(QUESTIONS["plot the predictions"]) == text for text in texts)
-    assert texts[-1] == "Choose a letter, then press Check."
+    assert texts[-1] == (
+        question_text(QUESTIONS["plot the predictions"]) + "\n\nChoose a letter, then press Check."
+    )
     assert not any(RIGHT in text or NOT_THIS_ONE in text for text in texts)
 
 
@@ -169,5 +170,5 @@ def test_after_check_the_feedback_replaces_the_prompt_in_place():
         shown._ipython_display_()
         shown.letters.value = "A"
         shown.check_button.click()
-    feedback = [o for o in captured.outputs if o.data.get("text/plain", "").startswith(RIGHT)]
+    feedback = [o for o in captured.outputs if f"\n\n{RIGHT}" in o.data.get("text/plain", "")]
     assert len(feedback) == 1 and feedback[0].update, "shown in place of the prompt"

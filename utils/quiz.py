@@ -203,7 +203,8 @@ class Quiz(Playground):
         super().__init__("Quiz", [self.letters, self.check_button], self._drawing)
 
     def _drawing(self) -> list[str]:
-        return [question_text(self.question), self._feedback()]
+        # One text: the feedback stays right under the choices it is about.
+        return [f"{question_text(self.question)}\n\n{self._feedback()}"]
 
     def _feedback(self) -> str:
         if not self._checked:
