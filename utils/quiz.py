@@ -17,6 +17,7 @@ shows its choices as text and how to answer with :func:`answer_quiz`.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -209,7 +210,8 @@ class Quiz(Playground):
     def _feedback(self) -> str:
         if not self._checked:
             return "Choose a letter, then press Check."
-        return judge(self.question, self.letters.value).message
+        # wrapped at word boundaries: a text output does not wrap by itself
+        return textwrap.fill(judge(self.question, self.letters.value).message, width=88)
 
     def redraw(self, change=None) -> None:
         """Judge on Check; on a new letter, clear the feedback until the next Check."""
