@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 
 from tools.course import (
     course_notebooks,
@@ -429,3 +430,62 @@ def test_the_static_site_shows_the_colab_link_without_loading_the_badge():
     text = badge_as_text(first)
     assert f"[Open in Colab]({expected_colab_link(f'notebooks/{NOTEBOOKS[0].name}')})" in text
     assert "colab-badge.svg" not in text
+
+
+# ------------------------------------------------------------- predictions are marked for hiding
+
+
+PREDICT = re.compile(r"\*\*Predict\b")
+
+
+def unanswered_predictions(notebook) -> list[str]:
+    """Predict prompts with no cell tagged ``predict-answer`` before the next section heading."""
+    problems = []
+    cells = notebook.cells
+    for index, cell in enumerate(cells):
+        if cell.cell_type != "markdown" or not PREDICT.search(cell.source):
+            continue
+        for following in cells[index + 1 :]:
+            if "predict-answer" in following.metadata.get("tags", []):
+                break
+            if following.cell_type == "markdown" and following.source.startswith("## "):
+                problems.append(f"cell {index}: no answer tagged before the next section")
+                break
+        else:
+            problems.append(f"cell {index}: no answer tagged")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_prediction_has_a_tagged_answer(path):
+    assert unanswered_predictions(read(path)) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_a_folded_answer_never_hides_a_heading(path):
+    for index, cell in enumerate(read(path).cells):
+        if cell.cell_type == "markdown" and "predict-answer" in cell.metadata.get("tags", []):
+            assert not re.search(r"^#", cell.source, re.MULTILINE), (
+                f"cell {index}: split the heading from the answer, so it stays visible"
+            )
+
+
+def test_the_prediction_check_catches_an_untagged_answer():
+    notebook = read(NOTEBOOKS[0])
+    for cell in notebook.cells:
+        cell.metadata.pop("tags", None)
+    assert unanswered_predictions(notebook)
+
+
+def test_the_training_notebook_shows_the_data_its_explorer_uses():
+    """Notebook 06 builds its data in plain sight; the explorer must fit the same points."""
+    from utils.widgets import regression_data
+
+    x, y = regression_data()
+    design = torch.stack([x, torch.ones_like(x)], dim=1)
+    weight, bias = torch.linalg.lstsq(design, y.unsqueeze(1)).solution.flatten()
+    notebook = read(next(p for p in NOTEBOOKS if p.name.startswith("06_")))
+    data_cell = next(c for c in notebook.cells if "least-squares line" in c.source)
+    assert "regression_data" not in data_cell.source
+    printed = "".join(o.get("text", "") for o in data_cell.outputs)
+    assert f"least-squares line: y = {weight:.3f}x + {bias:.3f}" in printed
