@@ -765,3 +765,26 @@ def test_evaluate_prints_nothing_even_when_the_answer_prints(capsys):
     feedback = evaluate(prints_a_lot(simple_right), SIMPLE_FUNCTION)
     assert capsys.readouterr().out == ""
     assert feedback.passed
+
+
+def test_outside_the_main_thread_a_check_runs_without_a_time_limit():
+    import threading
+
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(evaluate(simple_right, SIMPLE_FUNCTION))
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert results and results[0].passed
+
+
+def test_a_late_timer_signal_after_the_check_changes_nothing():
+    import signal
+
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers on this platform")
+    before = signal.getsignal(signal.SIGALRM)
+    evaluate(simple_right, SIMPLE_FUNCTION)
+    assert signal.getsignal(signal.SIGALRM) == before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -29,6 +29,7 @@ import re
 import reprlib
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,7 +40,7 @@ CORRECT = "✔ Correct"
 NOT_YET = "✘ Not yet"
 RELATIVE_TOLERANCE = 1e-4
 ABSOLUTE_TOLERANCE = 1e-6
-TIME_LIMIT_SECONDS = 5.0  # for all of one check's calls; right answers need milliseconds
+TIME_LIMIT_SECONDS = 5.0  # for all the learner's calls in one check; right ones take milliseconds
 MAX_PRINTED_LINES = 20  # what a learner's function prints during a check, at most
 MAX_PRINTED_CHARACTERS = 4000
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -272,10 +273,11 @@ _SETTINGS = (
 
 def _restore_standard_state() -> list[_Setting]:
     """Put every global setting back as the course expects it; return those that were not."""
-    changed = [setting for setting in _SETTINGS if setting.read() != setting.standard]
-    for setting in changed:  # in order: inference mode first, it also turns off gradients
+    changed = []
+    for setting in _SETTINGS:  # inference mode first: ending it also turns gradients back on
         if setting.read() != setting.standard:
             setting.restore()
+            changed.append(setting)
     return changed
 
 
@@ -329,6 +331,7 @@ class _CappedOutput(io.TextIOBase):
 
 
 _TIMER_ARMED = [False]  # cleared first thing when the limited code is over
+_TIME_LEFT: list[float | None] = [None]  # seconds left for the learner's calls in this check
 
 
 def _raise_time_limit(signum, frame) -> None:
@@ -363,9 +366,10 @@ def run_judge(function: Callable, exercise: Exercise) -> Feedback:
     """Judge ``function`` with the exercise's judge, keeping the notebook safe from it.
 
     The kernel's global autograd state is set as the course expects before the judge
-    runs (and the learner is told if it was not); the learner's calls share
-    :data:`TIME_LIMIT_SECONDS`; what they print is kept, capped, in ``Feedback.printed``;
-    an error in reading a strange answer becomes a message, never a traceback.
+    runs (and the learner is told if it was not); the learner's calls (through
+    :func:`call_safely`) share :data:`TIME_LIMIT_SECONDS`; what they print is kept,
+    capped, in ``Feedback.printed``; an error in reading a strange answer becomes a
+    message, never a traceback.
 
     Args:
         function: the learner's function.
@@ -377,12 +381,9 @@ def run_judge(function: Callable, exercise: Exercise) -> Feedback:
         for setting in _restore_standard_state()
     ]
     output = _CappedOutput()
+    _TIME_LEFT[0] = TIME_LIMIT_SECONDS
     try:
-        with (
-            contextlib.redirect_stdout(output),
-            contextlib.redirect_stderr(output),
-            _time_limit(TIME_LIMIT_SECONDS),
-        ):
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             feedback = (exercise.judge or judge_by_reference)(function, exercise)
     except TimeLimitExceeded:
         feedback = not_yet(
@@ -397,6 +398,7 @@ def run_judge(function: Callable, exercise: Exercise) -> Feedback:
             f"{hint_pointer(exercise)}"
         )
     finally:
+        _TIME_LEFT[0] = None
         _restore_standard_state()  # the judge's own work must not leave anything changed
     message = "\n".join([feedback.message, *notes])
     return replace(feedback, message=message, printed=output.text())
@@ -415,8 +417,11 @@ def call_safely(
     off, another default dtype, ...) is put right and counts as a problem: the rest of
     the notebook would not run as written.
 
-    Judges call it inside :func:`run_judge`, which adds the time limit and the cap on
-    printing.
+    The call runs under a time limit (what is left of the check's): when it is up, the
+    call is stopped with :class:`TimeLimitExceeded`, which :func:`run_judge` turns into
+    a kind message. Judges call it inside :func:`run_judge`, which also caps printing.
+    Judges compute their references before calling the learner, so that the first use
+    of a part of PyTorch (slow once) is not charged to the learner.
 
     Args:
         function: the learner's function.
@@ -425,10 +430,19 @@ def call_safely(
         call: how the call is shown in messages; by default built from ``args``.
     """
     call = call or call_text(exercise, args)
+    time_left = TIME_LIMIT_SECONDS if _TIME_LEFT[0] is None else _TIME_LEFT[0]
+    if time_left <= 0:
+        raise TimeLimitExceeded
+    start = time.monotonic()
     try:
-        answer, error = function(*args), None
-    except (Exception, SystemExit) as raised:  # a learner's code may raise anything
-        answer, error = None, raised
+        with _time_limit(time_left):
+            try:
+                answer, error = function(*args), None
+            except (Exception, SystemExit) as raised:  # a learner's code may raise anything
+                answer, error = None, raised
+    finally:
+        if _TIME_LEFT[0] is not None:
+            _TIME_LEFT[0] -= time.monotonic() - start
     changed = _restore_standard_state()
     if changed:
         setting = changed[0]
@@ -661,6 +675,7 @@ def judge_by_reference(function: Callable, exercise: Exercise) -> Feedback:
         exercise: the exercise, with ``returns`` set.
     """
     first = exercise.cases[0]
+    expected = [exercise.reference(*args) for args in exercise.cases]
     answers = []
     for args in (first, first, *exercise.cases[1:]):
         raw, problem = call_safely(function, exercise, args)
@@ -671,14 +686,14 @@ def judge_by_reference(function: Callable, exercise: Exercise) -> Feedback:
             return not_yet(problem)
         answers.append(answer)
 
-    if close(answers[0], exercise.reference(*first)) and not close(answers[0], answers[1]):
+    if close(answers[0], expected[0]) and not close(answers[0], answers[1]):
         return not_yet(
             f"calling {call_text(exercise, first)} twice gave two different answers. The "
             "gradient is accumulating from one call to the next: create a fresh tensor on each "
             "call, or zero .grad before backward()."
         )
-    for args, answer in zip((first, *exercise.cases[1:]), answers[1:], strict=True):
-        if not close(answer, exercise.reference(*args)):
+    for args, answer, right in zip(exercise.cases, answers[1:], expected, strict=True):
+        if not close(answer, right):
             return not_yet(
                 f"{call_text(exercise, args)} returned {show(answer)}, which is not "
                 f"{exercise.answer_is}. {hint_pointer(exercise)}"
