@@ -788,3 +788,20 @@ def test_a_late_timer_signal_after_the_check_changes_nothing():
     evaluate(simple_right, SIMPLE_FUNCTION)
     assert signal.getsignal(signal.SIGALRM) == before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_printing_keeps_the_first_twenty_lines_and_counts_the_rest_exactly():
+    from utils.guard import guarded_call, session
+
+    def prints(count):
+        for number in range(count):
+            print("line", number, end="\n" if number % 2 else "")
+            print() if number % 2 == 0 else None
+        print("no newline at the end", end="")
+        return count
+
+    with session() as output:
+        assert guarded_call(prints, (10_000,)).answer == 10_000
+    lines = output.text().splitlines()
+    assert lines[:3] == ["line 0", "line 1", "line 2"] and len(lines) == 21
+    assert lines[-1] == "... 9981 more lines (the check shows the first 20)"

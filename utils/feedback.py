@@ -7,42 +7,41 @@ the check calls the learner's function on each case and compares the answer with
 through :func:`call_safely`, says "not yet" with :func:`not_yet`, and never shows an
 expected value.
 
-A learner's code runs inside :func:`run_judge`, which keeps the notebook safe from it:
-the kernel's global autograd state (gradient mode, inference mode, default dtype and
-device, anomaly detection) is put back after every call and the learner is told; the
-calls share a time limit; what they print is capped. None of this ever shows a
-traceback.
+A judge runs inside :func:`run_judge`, which keeps the notebook safe from the learner's
+code with the safeguards of ``utils.guard``: the kernel's global autograd state is put
+back after every call (and the learner is told), the calls share a time limit, and what
+they print is capped. None of this ever shows a traceback.
 
-This module imports nothing from the rest of the course, so any lesson module can
-define exercises without circular imports.
+This module imports nothing from the course but ``utils.guard``, so any lesson module
+can define exercises without circular imports.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
-import io
 import json
 import math
 import numbers
 import re
 import reprlib
-import signal
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
+from utils.guard import (
+    TIME_LIMIT_SECONDS,
+    TimeLimitExceeded,
+    guarded_call,
+    restore_standard_state,
+    session,
+)
+
 CORRECT = "✔ Correct"
 NOT_YET = "✘ Not yet"
 RELATIVE_TOLERANCE = 1e-4
 ABSOLUTE_TOLERANCE = 1e-6
-TIME_LIMIT_SECONDS = 5.0  # for all the learner's calls in one check; right ones take milliseconds
-MAX_PRINTED_LINES = 20  # what a learner's function prints during a check, at most
-MAX_PRINTED_CHARACTERS = 4000
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -197,169 +196,7 @@ _SHORT_REPR = _ShortRepr()
 _SHORT_REPR.maxstring = _SHORT_REPR.maxother = 80
 
 
-# ------------------------------------------------------------ the kernel's global state
-
-
-@dataclass(frozen=True)
-class _Setting:
-    """One piece of global state a learner's code can change for the rest of the kernel."""
-
-    read: Callable[[], object]
-    standard: object  # what the course's notebooks expect
-    restore: Callable[[], None]
-    changed: str  # "... left gradient tracking off": what a learner's call did
-    found: str  # "gradient tracking was off": what the check found before it started
-    advice: str
-
-
-_KEPT_GUARDS: list = []  # guards that end an inference mode a learner's code left on
-
-
-def _leave_inference_mode() -> None:
-    # A `with torch.inference_mode():` block that was entered and never exited (by
-    # calling __enter__ by hand) can only be ended from the inside: an inner guard that
-    # switches the mode off, kept alive for the rest of the kernel.
-    guard = torch._C._InferenceMode(False)
-    guard.__enter__()
-    _KEPT_GUARDS.append(guard)
-
-
-_SETTINGS = (
-    _Setting(
-        torch.is_inference_mode_enabled,
-        False,
-        _leave_inference_mode,
-        changed="left inference mode on",
-        found="inference mode was on",
-        advice="Use inference mode as a block, `with torch.inference_mode():`, which ends by "
-        "itself.",
-    ),
-    _Setting(
-        torch.is_grad_enabled,
-        True,
-        lambda: torch.set_grad_enabled(True),
-        changed="left gradient tracking switched off (torch.set_grad_enabled(False))",
-        found="gradient tracking was switched off (torch.set_grad_enabled(False))",
-        advice="Inside a function, switch it off only in a block, `with torch.no_grad():`, "
-        "which switches it back on by itself.",
-    ),
-    _Setting(
-        torch.get_default_dtype,
-        torch.float32,
-        lambda: torch.set_default_dtype(torch.float32),
-        changed="changed the default dtype (torch.set_default_dtype)",
-        found="the default dtype was not torch.float32 (torch.set_default_dtype)",
-        advice="To compute in another dtype, pass dtype=... to the tensors you create.",
-    ),
-    _Setting(
-        lambda: torch.get_default_device().type,
-        "cpu",
-        lambda: torch.set_default_device(None),
-        changed="changed the default device (torch.set_default_device)",
-        found="the default device was not the CPU (torch.set_default_device)",
-        advice="To use another device, pass device=... to the tensors you create.",
-    ),
-    _Setting(
-        torch.is_anomaly_enabled,
-        False,
-        lambda: torch.set_anomaly_enabled(False),
-        changed="left anomaly detection on (torch.autograd.set_detect_anomaly(True))",
-        found="anomaly detection was on (torch.autograd.set_detect_anomaly(True))",
-        advice="It slows every backward pass: use it as a block, "
-        "`with torch.autograd.detect_anomaly():`, while you debug.",
-    ),
-)
-
-
-def _restore_standard_state() -> list[_Setting]:
-    """Put every global setting back as the course expects it; return those that were not."""
-    changed = []
-    for setting in _SETTINGS:  # inference mode first: ending it also turns gradients back on
-        if setting.read() != setting.standard:
-            setting.restore()
-            changed.append(setting)
-    return changed
-
-
-# --------------------------------------------------------------- one check's safeguards
-
-
-class TimeLimitExceeded(BaseException):
-    """Raised inside a learner's code when the check's time is up.
-
-    A BaseException, so that a learner's ``except Exception:`` does not swallow it.
-    """
-
-
-class _CappedOutput(io.TextIOBase):
-    """A text stream that keeps the first lines written to it and counts the rest."""
-
-    def __init__(self) -> None:
-        self.kept: list[str] = []
-        self.lines = 0
-        self.characters = 0
-        self._partial = ""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        text = str(text)
-        for piece in (self._partial + text).split("\n")[:-1]:
-            self._add(piece)
-        self._partial = (self._partial + text).split("\n")[-1][:MAX_PRINTED_CHARACTERS]
-        return len(text)
-
-    def _add(self, line: str) -> None:
-        self.lines += 1
-        if len(self.kept) < MAX_PRINTED_LINES and self.characters < MAX_PRINTED_CHARACTERS:
-            line = line[: MAX_PRINTED_CHARACTERS - self.characters]
-            self.kept.append(line)
-            self.characters += len(line)
-
-    def text(self) -> str:
-        """What was printed: the first lines, then how many more there were."""
-        if self._partial:
-            self._add(self._partial)
-            self._partial = ""
-        shown = "\n".join(self.kept)
-        hidden = self.lines - len(self.kept)
-        if hidden:
-            shown += f"\n... {hidden} more line{'s' if hidden > 1 else ''} (the check shows "
-            shown += f"the first {len(self.kept)})"
-        return shown
-
-
-_TIMER_ARMED = [False]  # cleared first thing when the limited code is over
-_TIME_LEFT: list[float | None] = [None]  # seconds left for the learner's calls in this check
-
-
-def _raise_time_limit(signum, frame) -> None:
-    if _TIMER_ARMED[0]:  # a late signal, after the limited code is over, does nothing
-        raise TimeLimitExceeded
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`TimeLimitExceeded` in the code run inside, after ``seconds``.
-
-    Uses a Unix interval timer, which only the main thread can use; elsewhere (Windows,
-    a thread) the code runs without a time limit. The timer fires again every half
-    second, in case the learner's code catches the first one.
-    """
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-    previous = signal.signal(signal.SIGALRM, _raise_time_limit)
-    _TIMER_ARMED[0] = True
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
-    try:
-        yield
-    finally:
-        _TIMER_ARMED[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+# ------------------------------------------------------------------------ running a judge
 
 
 def run_judge(function: Callable, exercise: Exercise) -> Feedback:
@@ -378,12 +215,11 @@ def run_judge(function: Callable, exercise: Exercise) -> Feedback:
     notes = [
         f"Note: {setting.found} when the check started, perhaps from a cell above; the check "
         "has put it back as the notebook expects."
-        for setting in _restore_standard_state()
+        for setting in restore_standard_state()
     ]
-    output = _CappedOutput()
-    _TIME_LEFT[0] = TIME_LIMIT_SECONDS
+    output = None
     try:
-        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        with session() as output:
             feedback = (exercise.judge or judge_by_reference)(function, exercise)
     except TimeLimitExceeded:
         feedback = not_yet(
@@ -397,11 +233,8 @@ def run_judge(function: Callable, exercise: Exercise) -> Feedback:
             f"({type(error).__name__}). Return the kind of answer the exercise asks for. "
             f"{hint_pointer(exercise)}"
         )
-    finally:
-        _TIME_LEFT[0] = None
-        _restore_standard_state()  # the judge's own work must not leave anything changed
     message = "\n".join([feedback.message, *notes])
-    return replace(feedback, message=message, printed=output.text())
+    return replace(feedback, message=message, printed=output.text() if output else "")
 
 
 # ------------------------------------------------------------------ calling the learner
@@ -430,20 +263,8 @@ def call_safely(
         call: how the call is shown in messages; by default built from ``args``.
     """
     call = call or call_text(exercise, args)
-    time_left = TIME_LIMIT_SECONDS if _TIME_LEFT[0] is None else _TIME_LEFT[0]
-    if time_left <= 0:
-        raise TimeLimitExceeded
-    start = time.monotonic()
-    try:
-        with _time_limit(time_left):
-            try:
-                answer, error = function(*args), None
-            except (Exception, SystemExit) as raised:  # a learner's code may raise anything
-                answer, error = None, raised
-    finally:
-        if _TIME_LEFT[0] is not None:
-            _TIME_LEFT[0] -= time.monotonic() - start
-    changed = _restore_standard_state()
+    outcome = guarded_call(function, args)
+    answer, error, changed = outcome.answer, outcome.error, outcome.changed
     if changed:
         setting = changed[0]
         problem = (
