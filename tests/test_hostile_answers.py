@@ -520,6 +520,7 @@ def predict_zeroes_the_inputs(model, inputs):
         (lambda model, inputs: predict_right(model, inputs).double() + 0.001, "does not return"),
         (lambda model, inputs: predict_right(model, inputs).T, "does not return"),
         (lambda model, inputs: model(inputs), "recorded a graph"),
+        (lambda model, inputs: predict_right(model, inputs).requires_grad_(), "require grad"),
         (lambda model, inputs: predict_right(model, inputs).tolist(), "return the tensor"),
     ],
 )
