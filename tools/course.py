@@ -4,18 +4,26 @@
     python tools/course.py navigation              # Next links, slides, map, student edition
     python tools/course.py check-navigation        # exit 1 if either is out of date
     python tools/course.py site [FOLDER]           # static HTML pages (default: _site/)
+    python tools/course.py workspace [FOLDER]      # a learner's own copy (default: my-work/)
+    python tools/course.py assignment [FOLDER]     # nbgrader assignment (default: _nbgrader/)
 
 Stored notebooks are normalised so that re-running an unchanged notebook gives no diff:
 fixed notebook metadata, no execution timings, no widget state or widget-view
 outputs (their model ids are random; every playground also prints its default view).
+
+A generator writes only the files it owns, and never replaces a generated notebook that
+someone edited by hand: it stops, says which file, and changes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import html
+import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -110,15 +118,21 @@ def add_png_of_graph(output) -> None:
 
 def run_outputs(paths: list[Path], timeout: int = 600) -> None:
     """Execute each notebook from the top in a fresh kernel and store the normalised result."""
+    refuse_to_run(paths)
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         make_client(notebook, path.parent, timeout).execute()
+        marks = notebook.metadata.get(MARK)
         normalise(notebook)
+        if marks:
+            notebook.metadata[MARK] = marks
+        if is_student_edition(notebook):
+            hide_predicted_outputs(notebook)
         write(notebook, path)
-        print(f"stored outputs: {path.relative_to(ROOT)}")
+        print(f"stored outputs: {shown(path)}")
 
 
 def make_client(notebook, working_directory: Path, timeout: int = 600, record_timing=False):
@@ -212,6 +226,7 @@ def planned_navigation() -> dict[Path, str]:
 # ------------------------------------------------------------------------ student edition
 
 STUDENT = NOTEBOOKS / "student"
+WORKSPACE = ROOT / "my-work"
 SOLUTION = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?",
     re.DOTALL | re.MULTILINE,
@@ -221,18 +236,133 @@ BANNER = (
     "> **Student edition.** The exercises are left for you to write. Each check tells you what "
     "to fix; `hint(...)` nudges and `solution(...)` shows a model answer when you want one."
 )
+# A cell of the complete edition that answers a "Predict" prompt carries this tag. The student
+# edition stores such a code cell without outputs and folds such a markdown cell away, so that
+# a learner commits to a guess before seeing the answer.
+PREDICT_ANSWER = "predict-answer"
+FOLDED = "<details>\n<summary>Answer (after your prediction)</summary>\n\n{text}\n\n</details>"
+# Notebook metadata that the generators leave in what they write: which edition it is, and a
+# fingerprint of what was typed in it, to tell a generated notebook from one edited by hand.
+MARK = "course"
+KEEP_YOUR_WORK = (
+    "Your own work belongs in my-work/ (`make lab EDITION=student` copies the student edition "
+    "there, and no course command ever changes it): move the file there or elsewhere, then run "
+    "the command again."
+)
 
 
 def student_edition(notebook):
-    """The same notebook with every marked solution replaced by a stub, and no outputs."""
+    """The same notebook with every marked solution replaced by a stub, the written answers to
+    "Predict" prompts folded away, and no outputs.
+
+    Args:
+        notebook: a notebook of the complete edition (it is not changed).
+    """
     student = nbformat.from_dict(copy.deepcopy(dict(notebook)))
     for cell in student.cells:
         if cell.cell_type == "code":
             cell.source = SOLUTION.sub(lambda m: STUB.format(indent=m["indent"]), cell.source)
             cell.outputs, cell.execution_count = [], None
+        elif PREDICT_ANSWER in cell.metadata.get("tags", []):
+            cell.source = FOLDED.format(text=cell.source.strip())
     title, _, rest = student.cells[0].source.partition("\n")
     student.cells[0].source = f"{title}\n\n{BANNER}\n{rest}"
+    student.metadata[MARK] = {"edition": "student"}
     return student
+
+
+def is_student_edition(notebook) -> bool:
+    return notebook.metadata.get(MARK, {}).get("edition") == "student"
+
+
+def hide_predicted_outputs(notebook) -> None:
+    """Store the code cells that answer a "Predict" prompt unrun: no outputs, no count.
+
+    Strict nbval still runs such a cell (an error in it fails the test), but compares
+    nothing, since there is nothing stored to compare with.
+    """
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and PREDICT_ANSWER in cell.metadata.get("tags", []):
+            cell.outputs, cell.execution_count = [], None
+
+
+def typed_digest(notebook) -> str:
+    """A fingerprint of what a person can type into a notebook: each cell's kind and text."""
+    typed = [[cell.cell_type, cell.source] for cell in notebook.cells]
+    return hashlib.sha256(json.dumps(typed, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def write_generated(notebook, path: Path) -> None:
+    """Write a generated notebook with the fingerprint of what it holds."""
+    notebook.metadata.setdefault(MARK, {})["typed"] = typed_digest(notebook)
+    write(notebook, path)
+
+
+def committed_student_edition(path: Path):
+    """The student edition of the last committed course notebook that ``path`` is made from,
+    or None (not a student notebook, no git, or no such notebook committed)."""
+    if path.parent.resolve() != STUDENT.resolve():
+        return None
+    try:
+        text = subprocess.run(
+            ["git", "show", f"HEAD:notebooks/{path.name}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return student_edition(nbformat.reads(text, as_version=4))
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return None
+
+
+def edited_by_hand(path: Path, planned=None) -> bool:
+    """Whether replacing the generated notebook at ``path`` could lose what someone typed.
+
+    It could not when the file is missing, when its cells hold what would be written anyway
+    (``planned``), when they are as a generator left them (their fingerprint matches), or when
+    they are the student edition of the last committed course notebook.
+
+    Args:
+        path: a generated notebook (student edition or assignment).
+        planned: the notebook that would replace it, if any.
+    """
+    if not path.exists():
+        return False
+    try:
+        current = nbformat.read(path, as_version=4)
+    except Exception:  # not a notebook any more (for example a merge conflict): a person's doing
+        return True
+    digest = typed_digest(current)
+    if planned is not None and digest == typed_digest(planned):
+        return False
+    if current.metadata.get(MARK, {}).get("typed") == digest:
+        return False
+    committed = committed_student_edition(path)
+    return committed is None or digest != typed_digest(committed)
+
+
+def shown(path: Path) -> str:
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def refuse_hand_edits(paths: list[Path], planned: dict | None = None) -> None:
+    """Stop, with one message and before anything is written, if a generated notebook among
+    ``paths`` was edited by hand.
+
+    Args:
+        paths: the generated notebooks a command is about to replace or remove.
+        planned: what would replace each of them (path -> notebook), where known.
+    """
+    planned = planned or {}
+    edited = [shown(p) for p in paths if edited_by_hand(p, planned.get(p))]
+    if edited:
+        raise SystemExit(
+            f"Stopped, nothing changed: {', '.join(edited)} "
+            f"{'was' if len(edited) == 1 else 'were'} edited by hand, and this command would "
+            f"replace {'it' if len(edited) == 1 else 'them'}. {KEEP_YOUR_WORK}"
+        )
 
 
 def sources(notebook) -> list:
@@ -240,34 +370,128 @@ def sources(notebook) -> list:
     return [(c.cell_type, c.source, dict(c.metadata)) for c in notebook.cells]
 
 
+def planned_student_edition(planned: dict[Path, str] | None = None) -> dict:
+    """The student edition as it should be: target path -> notebook, or None for a generated
+    student notebook whose course notebook is gone.
+
+    Args:
+        planned: the text navigation will give each course notebook (default: as on disk).
+    """
+    planned = planned or {}
+    plan = {}
+    for path in course_notebooks():
+        text = planned.get(path)
+        notebook = nbformat.reads(text, as_version=4) if text else nbformat.read(path, 4)
+        plan[STUDENT / path.name] = student_edition(notebook)
+    for leftover in student_notebooks():
+        plan.setdefault(leftover, None)
+    return plan
+
+
+def student_edition_changes(planned: dict[Path, str] | None = None) -> dict:
+    """The student notebooks to write (path -> notebook) or remove (path -> None).
+
+    Only files named like course notebooks are the generator's: a learner's ``Untitled.ipynb``
+    or ``01_requires_grad-Copy1.ipynb`` is never touched, and a left-over notebook is removed
+    only if it is as generated. Raises SystemExit, having changed nothing, if one of the files
+    to replace was edited by hand.
+    """
+    changes = {}
+    for target, student in planned_student_edition(planned).items():
+        if student is None and edited_by_hand(target):
+            print(f"left alone: {shown(target)} (no course notebook of that name; not generated)")
+        elif is_stale(target, student):
+            changes[target] = student
+    refuse_hand_edits(list(changes), changes)
+    return changes
+
+
 def stale_student_notebooks() -> list[Path]:
     """Student notebooks that are missing, out of date, or left over from a removed source."""
-    stale = []
-    expected = {}
-    for path in course_notebooks():
-        expected[STUDENT / path.name] = student_edition(nbformat.read(path, as_version=4))
-    for target, student in expected.items():
-        if not target.exists() or sources(nbformat.read(target, as_version=4)) != sources(student):
-            stale.append(target)
-    stale += [p for p in STUDENT.glob("*.ipynb") if p not in expected]
-    return stale
+    return [
+        target for target, student in planned_student_edition().items() if is_stale(target, student)
+    ]
 
 
-def write_student_edition() -> None:
-    """Regenerate stale student notebooks (without outputs: `make outputs` adds them)."""
-    for target in stale_student_notebooks():
-        source = NOTEBOOKS / target.name
-        if not source.exists():
+def is_stale(target: Path, student) -> bool:
+    """Whether the student notebook at ``target`` differs from ``student`` (None: should not be)."""
+    if student is None or not target.exists():
+        return True
+    existing = nbformat.read(target, as_version=4)
+    return sources(existing) != sources(student) or not is_student_edition(existing)
+
+
+def write_student_edition(changes: dict | None = None) -> None:
+    """Regenerate stale student notebooks (without outputs: `make outputs` adds them).
+
+    Args:
+        changes: from :func:`student_edition_changes` (default: work them out now).
+    """
+    changes = student_edition_changes() if changes is None else changes
+    for target, student in changes.items():
+        if student is None:
             target.unlink()
-            print(f"removed: {target.relative_to(ROOT)}")
+            print(f"removed: {shown(target)}")
             continue
         target.parent.mkdir(exist_ok=True)
-        write(student_edition(nbformat.read(source, as_version=4)), target)
-        print(f"generated: {target.relative_to(ROOT)}")
+        write_generated(student, target)
+        print(f"generated: {shown(target)}")
 
 
 def student_notebooks() -> list[Path]:
     return sorted(p for p in STUDENT.glob("*.ipynb") if NAME.match(p.name))
+
+
+def refuse_to_run(paths: list[Path]) -> None:
+    """Stop before running anything if one of ``paths`` is a student notebook edited by hand
+    (running it would replace its outputs and leave it looking generated)."""
+    guarded = [
+        p
+        for p in paths
+        if p.parent.resolve() == STUDENT.resolve()
+        or is_student_edition(nbformat.read(p, as_version=4))
+    ]
+    refuse_hand_edits(guarded)
+
+
+# ---------------------------------------------------------------------- learner workspace
+
+
+def fill_workspace(folder: Path) -> list[Path]:
+    """Copy into ``folder`` each student notebook it does not have yet; return those added.
+
+    A notebook already in ``folder`` is never replaced, even if the course has a newer one:
+    it is the learner's. (To start a notebook afresh, a learner deletes it and runs this again.)
+
+    Args:
+        folder: the learner's workspace, created if missing.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    added = []
+    for source in student_notebooks():
+        target = folder / source.name
+        if target.exists():
+            continue
+        with open(target, "xb") as copy_:  # "x": fails rather than replace a file made meanwhile
+            copy_.write(source.read_bytes())
+        added.append(target)
+    return added
+
+
+def workspace_message(folder: Path, added: list[Path], had_notebooks: bool) -> str:
+    """One line that tells a learner what the workspace step did."""
+    name = f"{folder.name}/"
+    if not added:
+        return f"{name}: nothing new; your notebooks are as you left them."
+    if not had_notebooks:
+        return (
+            f"{name}: your own copy of the student edition ({len(added)} notebooks). Work "
+            "there: course commands and updates never change it."
+        )
+    return (
+        f"{name}: added {', '.join(p.name for p in added)}; "
+        "the notebooks you already had are as you left them."
+    )
 
 
 # ----------------------------------------------------------------------------- static site
@@ -315,20 +539,37 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check-navigation", help="exit 1 if navigation is out of date")
     site = commands.add_parser("site", help="build the static HTML site")
     site.add_argument("target", type=Path, nargs="?", default=ROOT / "_site")
+    workspace = commands.add_parser(
+        "workspace", help="copy the student edition's new notebooks into a learner's folder"
+    )
+    workspace.add_argument("folder", type=Path, nargs="?", default=WORKSPACE)
     args = parser.parse_args(argv)
 
     if args.command == "outputs":
         everything = course_notebooks() + student_notebooks()
+        strangers = [shown(p) for p in args.notebooks if p.resolve() not in everything]
+        if strangers:
+            raise SystemExit(
+                f"Stopped, nothing changed: {', '.join(strangers)} is not a course notebook "
+                "(notebooks/NN_name.ipynb or notebooks/student/NN_name.ipynb); outputs stores "
+                "only theirs."
+            )
         run_outputs([p.resolve() for p in args.notebooks] or everything)
+    elif args.command == "workspace":
+        had_notebooks = any(args.folder.glob("*.ipynb"))
+        added = fill_workspace(args.folder)
+        print(workspace_message(args.folder, added, had_notebooks))
     elif args.command == "site":
         pages = build_site(args.target)
         print(f"wrote {len(pages)} pages to {args.target}")
     elif args.command == "navigation":
-        for path, text in planned_navigation().items():
+        planned = planned_navigation()
+        changes = student_edition_changes(planned)  # stops here, before any write, if need be
+        for path, text in planned.items():
             if path.read_text(encoding="utf-8") != text:
                 path.write_text(text, encoding="utf-8")
                 print(f"updated: {path.relative_to(ROOT)}")
-        write_student_edition()
+        write_student_edition(changes)
     else:
         stale = [
             p.relative_to(ROOT)
