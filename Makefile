@@ -19,7 +19,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help lab workspace present test lint format outputs navigation site bench clean
+.PHONY: help lab workspace present test lint format outputs navigation site assignment bench clean
 
 help:
 	@echo "make lab         set up, then open the course in JupyterLab (EDITION=student: exercises to do)"
@@ -29,6 +29,7 @@ help:
 	@echo "make test        set up, then run every test (lint, unit tests, strict nbval)"
 	@echo "make outputs     re-run every notebook in a fresh kernel and store its outputs"
 	@echo "make navigation  rewrite the Next links and the README course map"
+	@echo "make assignment  build the nbgrader assignment in _nbgrader/ (source and release)"
 	@echo "make format      format the code and the notebooks with ruff"
 	@echo "make bench       measure speed and size; write the table into README.md"
 	@echo "make clean       remove the virtual environment"
@@ -76,6 +77,10 @@ outputs: $(VENV)/.test-installed
 
 navigation: $(VENV)/.test-installed
 	$(BIN)/python tools/course.py navigation
+
+# For teachers who grade with nbgrader: _nbgrader/ is an nbgrader course folder.
+assignment: $(VENV)/.test-installed
+	$(BIN)/python tools/course.py assignment _nbgrader
 
 bench: $(VENV)/.test-installed
 	@sh tools/system-packages.sh --require dot chromium

@@ -22,6 +22,7 @@ import copy
 import hashlib
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -494,6 +495,160 @@ def workspace_message(folder: Path, added: list[Path], had_notebooks: bool) -> s
     )
 
 
+# --------------------------------------------------------------------- nbgrader assignment
+
+ASSIGNMENT_FOLDER = ROOT / "_nbgrader"
+ASSIGNMENT = "autograd-hands-on"
+POINTS = 1  # per exercise
+EXERCISE_CHECK = re.compile(r"^check\((\w+)\)", re.MULTILINE)
+SOLUTION_CALL = re.compile(r"^# solution\(\w+\)\n?", re.MULTILINE)
+SOLUTION_SENTENCE = re.compile(r"\s*[^.!?\n]*`solution\([^`]*\)`[^.!?]*[.!?]")
+ASSIGNMENT_BANNER = (
+    '> **Assignment.** Write each exercise where it says "Your code here", run its cell and '
+    "read what the check says; `hint(...)` nudges when you are stuck. The locked cell after "
+    "each exercise is graded: it gives the exercise's points when your answer is right."
+)
+NBGRADER_CONFIG = """\
+# nbgrader's settings for the course (written once by `make assignment`; yours to change).
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "autograd-hands-on"
+# The stub that replaces each solution: the same as the student edition's.
+c.ClearSolutions.code_stub = {
+    "python": "# Your code here: replace the next line.\\nraise NotImplementedError"
+}
+"""
+
+
+def nbgrader_metadata(grade_id: str, solution: bool, points: int = 0) -> dict:
+    """nbgrader's cell metadata: a solution cell, or a locked cell graded with ``points``."""
+    metadata = {
+        "grade": not solution,
+        "grade_id": grade_id,
+        "locked": not solution,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
+    if not solution:
+        metadata["points"] = points
+    return metadata
+
+
+def graded_cell(name: str, points: int = POINTS):
+    """The locked cell that grades exercise ``name``: it raises unless the answer is right."""
+    source = (
+        f"# Graded ({points} point{'s' if points != 1 else ''}): an error here means "
+        f"{name} is not right yet.\n"
+        "from utils.grading import assert_correct\n\n"
+        f"assert_correct({name})"
+    )
+    metadata = {"nbgrader": nbgrader_metadata(f"{name}-graded", solution=False, points=points)}
+    return nbformat.v4.new_code_cell(source, metadata=metadata)
+
+
+def without_solution_import(source: str) -> str:
+    """Drop ``solution`` from the set-up cell's ``from utils.checks import ...`` line."""
+    lines = []
+    for line in source.split("\n"):
+        if line.startswith("from utils.checks import "):
+            names = line.removeprefix("from utils.checks import ").split(", ")
+            line = "from utils.checks import " + ", ".join(n for n in names if n != "solution")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def assignment_edition(notebook):
+    """The nbgrader source version of a course notebook.
+
+    Like the student edition (answers to predictions folded, no outputs) but with each
+    solution kept between nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers in a
+    solution cell, a locked graded cell after each exercise, and no ``solution()``: not in the
+    set-up cell's imports, the commented-out calls or the prose.
+
+    Args:
+        notebook: a notebook of the complete edition (it is not changed).
+    """
+    graded = nbformat.from_dict(copy.deepcopy(dict(notebook)))
+    cells = []
+    for cell in graded.cells:
+        tags = cell.metadata.get("tags", [])
+        cell.metadata.pop("slideshow", None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.source = SOLUTION_CALL.sub("", without_solution_import(cell.source)).rstrip("\n")
+        else:
+            cell.source = SOLUTION_SENTENCE.sub("", cell.source)
+            if PREDICT_ANSWER in tags:
+                cell.source = FOLDED.format(text=cell.source.strip())
+        cells.append(cell)
+    with_grades = []
+    for index, cell in enumerate(cells):
+        with_grades.append(cell)
+        exercise = cells[index - 1] if index else None
+        if exercise is not None and "### BEGIN SOLUTION" in exercise.source:
+            name = EXERCISE_CHECK.search(exercise.source)[1]
+            exercise.metadata["nbgrader"] = nbgrader_metadata(name, solution=True)
+            if cell.source.startswith("# hint("):
+                with_grades.append(graded_cell(name))
+            else:  # no hint cell: the graded cell follows the exercise itself
+                with_grades.insert(-1, graded_cell(name))
+    for number, cell in enumerate(with_grades):
+        cell.id = f"cell-{number:02d}"
+    graded.cells = with_grades
+    title, _, rest = graded.cells[0].source.partition("\n")
+    graded.cells[0].source = f"{title}\n\n{ASSIGNMENT_BANNER}\n{rest}"
+    graded.metadata[MARK] = {"edition": "assignment"}
+    return graded
+
+
+def write_assignment(folder: Path, name: str, notebooks: list[Path]) -> list[Path]:
+    """Write the nbgrader source version of ``notebooks`` to ``folder/source/name/``.
+
+    Also writes ``folder/nbgrader_config.py`` if there is none. Raises SystemExit, having
+    changed nothing, if a notebook it would replace was edited by hand (a teacher's changes to
+    points, say, are kept).
+
+    Args:
+        folder: the nbgrader course folder.
+        name: the assignment's name.
+        notebooks: course notebooks of the complete edition.
+    """
+    target = folder / "source" / name
+    planned = {
+        target / path.name: assignment_edition(nbformat.read(path, as_version=4))
+        for path in notebooks
+    }
+    refuse_hand_edits(list(planned), planned)
+    target.mkdir(parents=True, exist_ok=True)
+    config = folder / "nbgrader_config.py"
+    if not config.exists():
+        config.write_text(NBGRADER_CONFIG, encoding="utf-8")
+    for path, notebook in planned.items():
+        write_generated(notebook, path)
+    return list(planned)
+
+
+def release_assignment(folder: Path, name: str) -> None:
+    """Run nbgrader's own ``generate_assignment``: ``folder/release/name/``, without solutions."""
+    nbgrader = Path(sys.executable).parent / "nbgrader"
+    if not nbgrader.exists():
+        raise SystemExit(
+            "nbgrader is not installed here: pip install -e '.[test]' brings it "
+            "(the source version is written; release it with nbgrader generate_assignment)."
+        )
+    # nbgrader runs the `alembic` command beside it to set up its database.
+    path = f"{nbgrader.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    done = subprocess.run(
+        [str(nbgrader), "generate_assignment", name, "--force"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path},
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"nbgrader generate_assignment failed:\n{done.stderr[-2000:]}")
+
+
 # ----------------------------------------------------------------------------- static site
 
 SITE_TEMPLATES = Path(__file__).resolve().parent / "site-template"
@@ -543,6 +698,14 @@ def main(argv: list[str] | None = None) -> int:
         "workspace", help="copy the student edition's new notebooks into a learner's folder"
     )
     workspace.add_argument("folder", type=Path, nargs="?", default=WORKSPACE)
+    assignment = commands.add_parser(
+        "assignment", help="write the nbgrader assignment (source and release versions)"
+    )
+    assignment.add_argument("folder", type=Path, nargs="?", default=ASSIGNMENT_FOLDER)
+    assignment.add_argument("--name", default=ASSIGNMENT, help="the assignment's name")
+    assignment.add_argument(
+        "--source-only", action="store_true", help="do not run nbgrader generate_assignment"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "outputs":
@@ -555,6 +718,14 @@ def main(argv: list[str] | None = None) -> int:
                 "only theirs."
             )
         run_outputs([p.resolve() for p in args.notebooks] or everything)
+    elif args.command == "assignment":
+        written = write_assignment(args.folder, args.name, course_notebooks())
+        if not args.source_only:
+            release_assignment(args.folder, args.name)
+        print(
+            f"nbgrader assignment {args.name!r} in {args.folder}: {len(written)} notebooks in "
+            f"source/{args.name}/" + ("" if args.source_only else f" and release/{args.name}/")
+        )
     elif args.command == "workspace":
         had_notebooks = any(args.folder.glob("*.ipynb"))
         added = fill_workspace(args.folder)
