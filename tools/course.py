@@ -252,19 +252,20 @@ KEEP_YOUR_WORK = (
 )
 
 
-def student_edition(notebook):
+def student_edition(notebook, fold_answers: bool = True):
     """The same notebook with every marked solution replaced by a stub, the written answers to
     "Predict" prompts folded away, and no outputs.
 
     Args:
         notebook: a notebook of the complete edition (it is not changed).
+        fold_answers: False gives the edition as made before answers were folded.
     """
     student = nbformat.from_dict(copy.deepcopy(dict(notebook)))
     for cell in student.cells:
         if cell.cell_type == "code":
             cell.source = SOLUTION.sub(lambda m: STUB.format(indent=m["indent"]), cell.source)
             cell.outputs, cell.execution_count = [], None
-        elif PREDICT_ANSWER in cell.metadata.get("tags", []):
+        elif fold_answers and PREDICT_ANSWER in cell.metadata.get("tags", []):
             cell.source = FOLDED.format(text=cell.source.strip())
     title, _, rest = student.cells[0].source.partition("\n")
     student.cells[0].source = f"{title}\n\n{BANNER}\n{rest}"
@@ -299,11 +300,12 @@ def write_generated(notebook, path: Path) -> None:
     write(notebook, path)
 
 
-def committed_student_edition(path: Path):
-    """The student edition of the last committed course notebook that ``path`` is made from,
-    or None (not a student notebook, no git, or no such notebook committed)."""
+def committed_student_editions(path: Path) -> list:
+    """The student editions of the last committed course notebook that ``path`` is made from,
+    as this generator and as its version before folded answers made them; none if ``path`` is
+    not a student notebook, there is no git, or no such notebook is committed."""
     if path.parent.resolve() != STUDENT.resolve():
-        return None
+        return []
     try:
         text = subprocess.run(
             ["git", "show", f"HEAD:notebooks/{path.name}"],
@@ -312,9 +314,10 @@ def committed_student_edition(path: Path):
             text=True,
             check=True,
         ).stdout
-        return student_edition(nbformat.reads(text, as_version=4))
+        committed = nbformat.reads(text, as_version=4)
     except (OSError, subprocess.CalledProcessError, ValueError):
-        return None
+        return []
+    return [student_edition(committed), student_edition(committed, fold_answers=False)]
 
 
 def edited_by_hand(path: Path, planned=None) -> bool:
@@ -339,8 +342,7 @@ def edited_by_hand(path: Path, planned=None) -> bool:
         return False
     if current.metadata.get(MARK, {}).get("typed") == digest:
         return False
-    committed = committed_student_edition(path)
-    return committed is None or digest != typed_digest(committed)
+    return digest not in {typed_digest(made) for made in committed_student_editions(path)}
 
 
 def shown(path: Path) -> str:
