@@ -350,13 +350,16 @@ def shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def refuse_hand_edits(paths: list[Path], planned: dict | None = None) -> None:
+def refuse_hand_edits(
+    paths: list[Path], planned: dict | None = None, advice: str = KEEP_YOUR_WORK
+) -> None:
     """Stop, with one message and before anything is written, if a generated notebook among
     ``paths`` was edited by hand.
 
     Args:
         paths: the generated notebooks a command is about to replace or remove.
         planned: what would replace each of them (path -> notebook), where known.
+        advice: what to do instead, said after which files were edited.
     """
     planned = planned or {}
     edited = [shown(p) for p in paths if edited_by_hand(p, planned.get(p))]
@@ -364,7 +367,7 @@ def refuse_hand_edits(paths: list[Path], planned: dict | None = None) -> None:
         raise SystemExit(
             f"Stopped, nothing changed: {', '.join(edited)} "
             f"{'was' if len(edited) == 1 else 'were'} edited by hand, and this command would "
-            f"replace {'it' if len(edited) == 1 else 'them'}. {KEEP_YOUR_WORK}"
+            f"replace {'it' if len(edited) == 1 else 'them'}. {advice}"
         )
 
 
@@ -620,7 +623,12 @@ def write_assignment(folder: Path, name: str, notebooks: list[Path]) -> list[Pat
         target / path.name: assignment_edition(nbformat.read(path, as_version=4))
         for path in notebooks
     }
-    refuse_hand_edits(list(planned), planned)
+    refuse_hand_edits(
+        list(planned),
+        planned,
+        advice="To keep your changes, build into another folder "
+        "(tools/course.py assignment FOLDER) or move the file away, then run the command again.",
+    )
     target.mkdir(parents=True, exist_ok=True)
     config = folder / "nbgrader_config.py"
     if not config.exists():
