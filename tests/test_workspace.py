@@ -204,3 +204,30 @@ def test_generators_refuse_to_replace_a_student_notebook_edited_by_hand(course):
             name: before[f"notebooks/student/{name}"]
             for name in learner_files(course, "notebooks/student")
         }, f"make {target} changed a learner's file"
+
+
+def test_a_student_notebook_made_before_answers_were_folded_is_brought_up_to_date(course):
+    """A student notebook exactly as the older generator made it from the committed notebook is
+    the generator's to replace; the same file with a learner's answer in it is not."""
+    from tools.course import PREDICT_ANSWER, student_edition, write
+
+    source_path, student_path = course / "notebooks" / FIRST, course / "notebooks/student" / FIRST
+    source = nbformat.read(source_path, as_version=4)
+    answer = next(c for c in source.cells[1:] if c.cell_type == "markdown")
+    answer.metadata["tags"] = [PREDICT_ANSWER]
+    nbformat.write(source, source_path)
+    write(student_edition(source, fold_answers=False), student_path)  # no fingerprint
+    commit = ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qam", "older"]
+    assert run(commit, course).returncode == 0
+
+    type_an_answer(student_path)
+    before = snapshot(course)
+    stopped = make(course, "navigation")
+    assert stopped.returncode != 0 and "edited by hand" in stopped.stderr
+    assert snapshot(course) == before
+
+    assert run(["git", "checkout", "--", str(student_path)], course).returncode == 0
+    updated = make(course, "navigation")
+    assert updated.returncode == 0, updated.stderr
+    folded = nbformat.read(student_path, as_version=4).cells[source.cells.index(answer)]
+    assert folded.source.startswith("<details>")
