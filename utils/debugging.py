@@ -11,11 +11,15 @@
   hooks, the norm of the gradient that reaches each layer; :func:`gradient_norm_explorer` is its
   playground.
 
+It also holds the notebook's two "diagnose and fix" exercises, ``fit_relative`` and
+``train_regressor``, each with a judge that trains with the learner's code.
+
 Importing this module changes nothing.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 import os
@@ -24,11 +28,20 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import torch
 
-from utils.plotting import COLORS
-from utils.widgets import Playground, _figure
+from utils.feedback import (
+    Exercise,
+    Feedback,
+    call_safely,
+    call_text,
+    close,
+    correct,
+    hint_pointer,
+    is_number,
+    not_yet,
+    show,
+)
 
 # ------------------------------------------------------------------------ anomaly detection
 
@@ -338,7 +351,9 @@ def record_output_gradients(model: torch.nn.Module, kind=torch.nn.Linear):
     def remember(module, grad_input, grad_output):
         recorded[module] = grad_output[0].detach()
 
-    handles = [m.register_full_backward_hook(remember) for m in model.modules() if isinstance(m, kind)]
+    handles = [
+        m.register_full_backward_hook(remember) for m in model.modules() if isinstance(m, kind)
+    ]
     return recorded, handles
 
 
@@ -372,9 +387,7 @@ def gradient_norm_state(
 MAX_DEPTH = 40
 
 
-def gradient_norm_explorer(
-    depth: int = 20, scale: float = 0.5, activation: str = "tanh"
-) -> Playground:
+def gradient_norm_explorer(depth: int = 20, scale: float = 0.5, activation: str = "tanh"):
     """Sliders for depth and initial scale, a menu for the activation; bars of the gradient
     norm reaching each layer (log scale).
 
@@ -386,11 +399,20 @@ def gradient_norm_explorer(
     Returns:
         The playground; put the call last in a cell to show it.
     """
+    # Imported here: the exercises below are registered by utils.exercises, which
+    # utils.widgets imports, so a top-level import would go round in a circle.
+    import ipywidgets as widgets
+
+    from utils.plotting import COLORS
+    from utils.widgets import Playground, _figure
+
     depth_slider = widgets.IntSlider(value=depth, min=2, max=MAX_DEPTH, description="depth")
     scale_slider = widgets.FloatSlider(
         value=scale, min=0.25, max=3.0, step=0.05, description="scale"
     )
-    chooser = widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation")
+    chooser = widgets.Dropdown(
+        options=list(ACTIVATIONS), value=activation, description="activation"
+    )
     figure, axes = _figure(size=(7.2, 3.4))
     bars = axes.bar(range(1, MAX_DEPTH + 1), [1.0] * MAX_DEPTH, color=COLORS["blue"])
     axes.set_yscale("log")
@@ -414,3 +436,175 @@ def gradient_norm_explorer(
         return [state.text(), figure]
 
     return Playground("Gradient-norm explorer", [depth_slider, scale_slider, chooser], draw)
+
+
+# ------------------------------------------------------------------------------ exercises
+
+
+def _fit_relative(steps: int) -> float:
+    inputs = torch.tensor([0.0, 1.0, 2.0, 3.0, 4.0])
+    targets = torch.tensor([0.0, 1.6, 2.9, 4.6, 6.1])
+    weight = torch.tensor(0.5, requires_grad=True)
+    for _ in range(steps):
+        errors = weight * inputs - targets
+        # divide by a safe copy of the targets: where the target is 0, the branch not
+        # taken divides by 1 instead, so its derivative is finite and 0 · finite = 0
+        safe_targets = torch.where(targets != 0, targets, torch.ones_like(targets))
+        relative = torch.where(targets != 0, errors / safe_targets, errors)
+        loss = (relative**2).mean()
+        loss.backward()
+        with torch.no_grad():
+            weight -= 0.1 * weight.grad
+        weight.grad = None
+    return weight.item()
+
+
+def _judge_fit_relative(function: Callable, exercise: Exercise) -> Feedback:
+    """Train with the learner's loop: the weight must be finite, move, and match the repair."""
+    start = 0.5
+    for args in exercise.cases:
+        call = call_text(exercise, args)
+        answer, problem = call_safely(function, exercise, args)
+        if problem:
+            return not_yet(problem)
+        if isinstance(answer, torch.Tensor) or not is_number(answer):
+            return not_yet(
+                f"{call} returned {show(answer)}; return the weight as a Python float "
+                "(weight.item())."
+            )
+        if not math.isfinite(answer):
+            return not_yet(
+                f"{call} returned {show(float(answer))}: a gradient is still NaN. Run the "
+                "loop under torch.autograd.detect_anomaly() to see which backward function "
+                "produces it."
+            )
+        if close(answer, start):
+            return not_yet(
+                f"{call} returned the starting weight: it never moved. Replacing NaN "
+                "gradients by 0 stops the damage, and the learning too: remove the NaN "
+                f"where it is made. {hint_pointer(exercise)}"
+            )
+        if not close(answer, exercise.reference(*args)):
+            return not_yet(
+                f"{call} returned {show(float(answer))}, which is not the weight the repaired "
+                "loop reaches. Keep the loss, the data, the start and the learning rate as "
+                f"they are; change only how the relative error is computed. "
+                f"{hint_pointer(exercise)}"
+            )
+    return correct(exercise)
+
+
+FIT_RELATIVE = Exercise(
+    name="fit_relative",
+    reference=_fit_relative,
+    cases=((1,), (10,), (60,)),
+    hints=(
+        "Wrap one step of the broken loop in torch.autograd.detect_anomaly() and read which "
+        "backward function returns NaN.",
+        "torch.where sends a zero gradient to the branch it did not take, but that branch's "
+        "own backward still runs: 0 · (its infinite derivative) is NaN.",
+        "Give the division a safe denominator: where the target is 0, divide by 1 instead "
+        "(another torch.where, applied to the targets before dividing).",
+    ),
+    solution="\n"
+    + inspect.getsource(_fit_relative).replace("def _fit_relative", "def fit_relative"),
+    praise="no NaN: the branch torch.where does not take now has a finite derivative, and the "
+    "weight trains as the loss says.",
+    judge=_judge_fit_relative,
+)
+
+
+def _train_regressor(steps: int) -> list[float]:
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.randn(32, 3, generator=generator)
+    targets = torch.sin(inputs.sum(dim=1, keepdim=True))
+    hidden_weight = (0.5 * torch.randn(3, 8, generator=generator)).requires_grad_()
+    output_weight = (0.5 * torch.randn(8, 1, generator=generator)).requires_grad_()
+    losses = []
+    for _ in range(steps):
+        hidden = torch.tanh(inputs @ hidden_weight)  # a new graph every step
+        predictions = hidden @ output_weight
+        loss = ((predictions - targets) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            for weight in (hidden_weight, output_weight):
+                weight -= 0.1 * weight.grad
+                weight.grad = None
+        losses.append(loss.item())  # a number: the graph can be freed
+    return losses
+
+
+def _train_output_layer_only(steps: int) -> list[float]:
+    """The repair that detaches the hidden layer computed before the loop: half a model."""
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.randn(32, 3, generator=generator)
+    targets = torch.sin(inputs.sum(dim=1, keepdim=True))
+    hidden_weight = 0.5 * torch.randn(3, 8, generator=generator)
+    output_weight = (0.5 * torch.randn(8, 1, generator=generator)).requires_grad_()
+    hidden = torch.tanh(inputs @ hidden_weight)
+    losses = []
+    for _ in range(steps):
+        loss = ((hidden @ output_weight - targets) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            output_weight -= 0.1 * output_weight.grad
+            output_weight.grad = None
+        losses.append(loss.item())
+    return losses
+
+
+def _judge_train_regressor(function: Callable, exercise: Exercise) -> Feedback:
+    """Train with the learner's loop: floats, one per step, equal to the repaired loop's."""
+    for args in exercise.cases:
+        (steps,) = args
+        call = call_text(exercise, args)
+        answer, problem = call_safely(function, exercise, args)
+        if problem:
+            return not_yet(problem)
+        if not isinstance(answer, list | tuple) or len(answer) != steps:
+            return not_yet(f"{call} returned {show(answer)}; return a list with one loss per step.")
+        tensors = [loss for loss in answer if isinstance(loss, torch.Tensor)]
+        if any(loss.grad_fn is not None for loss in tensors):
+            return not_yet(
+                f"{call} trains, but its list holds loss tensors, and each one keeps its "
+                "step's whole graph alive: memory grows with every step. Store loss.item(), "
+                "a plain number."
+            )
+        if tensors or not all(is_number(loss) for loss in answer):
+            return not_yet(f"{call}: return the losses as Python floats (loss.item()).")
+        if close(tuple(answer), tuple(_train_output_layer_only(steps))) and steps > 1:
+            return not_yet(
+                f"{call}: only output_weight learns. The hidden layer was computed once, "
+                "before the loop, from the starting hidden_weight, so the updates of "
+                "hidden_weight never reach the predictions (retain_graph=True or detach() "
+                f"only hide the error). {hint_pointer(exercise)}"
+            )
+        if not close(tuple(answer), tuple(exercise.reference(steps))):
+            return not_yet(
+                f"{call}: these are not the losses the repaired loop gives. Keep the data, "
+                f"the start and the update as they are. {hint_pointer(exercise)}"
+            )
+    return correct(exercise)
+
+
+TRAIN_REGRESSOR = Exercise(
+    name="train_regressor",
+    reference=_train_regressor,
+    cases=((1,), (40,)),
+    hints=(
+        "Run the broken loop and read the error: which part of the graph does the second "
+        "backward() need, and when was it built?",
+        "Everything that depends on the weights must be computed again in every step, "
+        "inside the loop. retain_graph=True is not the way: it keeps the first step's graph, "
+        "with the hidden layer of the starting weights.",
+        "Once it runs, look at what the list keeps: a loss tensor holds on to its graph. "
+        "Append loss.item().",
+    ),
+    solution="\n"
+    + inspect.getsource(_train_regressor).replace("def _train_regressor", "def train_regressor"),
+    praise="each step builds its own graph and frees it, both layers learn, and the record of "
+    "the losses is plain numbers that hold no memory.",
+    judge=_judge_train_regressor,
+)
+
+DEBUGGING_EXERCISES = {exercise.name: exercise for exercise in (FIT_RELATIVE, TRAIN_REGRESSOR)}

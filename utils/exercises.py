@@ -503,3 +503,8 @@ EXERCISES = {
         SECOND_DERIVATIVE,
     )
 }
+
+# Lesson modules define their exercises beside the lesson's helpers; they are registered here.
+from utils.debugging import DEBUGGING_EXERCISES  # noqa: E402  (notebook 09)
+
+EXERCISES.update(DEBUGGING_EXERCISES)
