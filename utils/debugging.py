@@ -606,5 +606,3 @@ TRAIN_REGRESSOR = Exercise(
     "the losses is plain numbers that hold no memory.",
     judge=_judge_train_regressor,
 )
-
-DEBUGGING_EXERCISES = {exercise.name: exercise for exercise in (FIT_RELATIVE, TRAIN_REGRESSOR)}

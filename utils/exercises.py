@@ -505,6 +505,6 @@ EXERCISES = {
 }
 
 # Lesson modules define their exercises beside the lesson's helpers; they are registered here.
-from utils.debugging import DEBUGGING_EXERCISES  # noqa: E402  (notebook 09)
+from utils.debugging import FIT_RELATIVE, TRAIN_REGRESSOR  # noqa: E402  (notebook 09)
 
-EXERCISES.update(DEBUGGING_EXERCISES)
+EXERCISES.update({exercise.name: exercise for exercise in (FIT_RELATIVE, TRAIN_REGRESSOR)})
