@@ -511,6 +511,7 @@ FIT_RELATIVE = Exercise(
     praise="no NaN: the branch torch.where does not take now has a finite derivative, and the "
     "weight trains as the loss says.",
     judge=_judge_fit_relative,
+    notebook="09_debugging_gradients",
 )
 
 
@@ -605,4 +606,5 @@ TRAIN_REGRESSOR = Exercise(
     praise="each step builds its own graph and frees it, both layers learn, and the record of "
     "the losses is plain numbers that hold no memory.",
     judge=_judge_train_regressor,
+    notebook="09_debugging_gradients",
 )
