@@ -106,6 +106,25 @@ def test_the_explorer_draws_one_bar_per_layer_and_follows_the_sliders():
     assert playground.items[0] == state.text()
 
 
+def test_the_explorer_colours_the_bars_by_the_verdict():
+    from matplotlib.colors import to_hex
+
+    from utils.plotting import COLORS
+
+    playground = gradient_norm_explorer(depth=20, scale=0.5, activation="tanh")
+    figure = playground.draw()[1]
+    state = gradient_norm_state(20, 0.5, "tanh")
+    last = state.output_grad_norms[-1]
+    colours = [to_hex(bar.get_facecolor()) for bar in figure.axes[0].containers[0][:20]]
+    for norm, colour in zip(state.output_grad_norms, colours, strict=True):
+        expected = COLORS["sky"] if norm < last / 100 else COLORS["blue"]
+        assert colour == expected.lower()
+    assert colours[0] == COLORS["sky"].lower() and colours[-1] == COLORS["blue"].lower()
+    playground.controls[2].value = "none (linear)"
+    playground.controls[1].value = 2.0
+    assert to_hex(figure.axes[0].containers[0][0].get_facecolor()) == COLORS["vermillion"].lower()
+
+
 def test_the_explorer_figure_renders_with_its_labels_inside():
     from utils.widgets import FigureView
 

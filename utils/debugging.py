@@ -413,12 +413,19 @@ def gradient_norm_explorer(depth: int = 20, scale: float = 0.5, activation: str 
     chooser = widgets.Dropdown(
         options=list(ACTIVATIONS), value=activation, description="activation"
     )
+    from matplotlib.ticker import MaxNLocator
+
     figure, axes = _figure(size=(7.2, 3.4))
-    bars = axes.bar(range(1, MAX_DEPTH + 1), [1.0] * MAX_DEPTH, color=COLORS["blue"])
+    bars = axes.bar(range(1, MAX_DEPTH + 1), [1.0] * MAX_DEPTH, color=COLORS["blue"], zorder=2)
+    # the verdict's limits: 100 times the last layer's norm, and a hundredth of it
+    high = axes.axhline(1.0, color=COLORS["vermillion"], linestyle="--", linewidth=1.5, zorder=3)
+    low = axes.axhline(1.0, color=COLORS["sky"], linestyle="--", linewidth=1.5, zorder=3)
+    high.set_label("× 100 the last layer's: exploding above")
+    low.set_label("÷ 100 the last layer's: vanishing below")
+    axes.legend(loc="upper right", fontsize=9)
     axes.set_yscale("log")
     axes.set_ylim(1e-8, 1e8)  # fixed: settings compare at a glance
-    axes.axhspan(1e-8, 1e-4, color=COLORS["sky"], alpha=0.15, linewidth=0)
-    axes.axhspan(1e4, 1e8, color=COLORS["vermillion"], alpha=0.1, linewidth=0)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("layer (1 = nearest the input; backward runs from right to left)")
     axes.set_ylabel("‖grad_output‖")
     axes.set_title("gradient reaching each layer's output")
@@ -426,12 +433,21 @@ def gradient_norm_explorer(depth: int = 20, scale: float = 0.5, activation: str 
 
     def draw():
         state = gradient_norm_state(depth_slider.value, scale_slider.value, chooser.value)
+        last = state.output_grad_norms[-1]
+        high.set_ydata([100 * last] * 2)
+        low.set_ydata([last / 100] * 2)
         for index, bar in enumerate(bars):
             inside = index < state.depth
-            value = state.output_grad_norms[index] if inside else 1e-12
-            bar.set_height(value if math.isfinite(value) and value > 0 else 1e8)
+            value = state.output_grad_norms[index] if inside else last
+            finite = math.isfinite(value) and value > 0
+            bar.set_height(value if finite else 1e8)
             bar.set_visible(inside)
-            bar.set_color(COLORS["vermillion"] if not math.isfinite(value) else COLORS["blue"])
+            if not finite or value > 100 * last:
+                bar.set_color(COLORS["vermillion"])
+            elif value < last / 100:
+                bar.set_color(COLORS["sky"])
+            else:
+                bar.set_color(COLORS["blue"])
         axes.set_xlim(0.4, state.depth + 0.6)
         return [state.text(), figure]
 
