@@ -19,6 +19,7 @@ from utils.debugging import (
     gradient_norm_explorer,
     gradient_norm_state,
     graph_size,
+    nan_trail,
     read_anomaly_warning,
     sgd_step,
 )
@@ -202,6 +203,40 @@ def test_a_healthy_backward_reports_nothing():
     report = anomaly_report(lambda: (x**2).backward())
     assert report == type(report)(None, None, None)
     assert x.grad.item() == 4.0
+
+
+def test_the_nan_trail_shows_the_infinity_before_the_first_nan():
+    points = torch.tensor([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
+    center = torch.zeros(2, requires_grad=True)
+    loss = ((points - center) ** 2).sum(dim=1).sqrt().mean()
+    trail = nan_trail(loss, {"center": center, "loss": loss})
+    assert trail.steps == (
+        ("MeanBackward0", "finite"),
+        ("SqrtBackward0", "inf"),  # 1/(2·√0)
+        ("SumBackward1", "inf"),
+        ("PowBackward0", "NaN"),  # inf · 2(c − p) = inf · 0
+        ("SubBackward0", "NaN"),
+        ("AccumulateGrad", "NaN"),
+    )
+    assert trail.first_nan == "PowBackward0"
+    assert "4. PowBackward0     returns NaN   ← the first NaN" in trail.text()
+    assert trail.graph.source.count("#D55E00") == 1, "one node outlined"
+    assert 'PowBackward0\nreturns NaN" color="#D55E00"' in trail.graph.source
+    assert "SqrtBackward0\nreturns inf" in trail.graph.source
+    assert torch.isnan(center.grad).all(), "the trail ran an ordinary backward()"
+
+
+def test_a_finite_trail_outlines_nothing_and_leaves_no_hooks_behind():
+    x = torch.tensor(3.0, requires_grad=True)
+    y = x**2
+    trail = nan_trail(y)
+    assert trail.steps == (("PowBackward0", "finite"), ("AccumulateGrad", "finite"))
+    assert trail.first_nan is None and "#D55E00" not in trail.graph.source
+    calls = []
+    z = x * 2
+    z.grad_fn.register_hook(lambda *args: calls.append(1))
+    nan_trail(z)
+    assert calls == [1], "the trail's own hooks are gone; the learner's hook ran once"
 
 
 # ---------------------------------------------------------------------- saved-tensor ledger

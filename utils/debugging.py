@@ -4,6 +4,8 @@
   report that matter (which backward function failed, and the line of your code that ran the
   forward operation), without the file paths that change from one computer to the next.
 - :func:`sgd_step` updates parameters by plain gradient descent and resets their gradients.
+- :func:`nan_trail` records what every backward function returned (finite, inf or NaN) and
+  draws the graph with the first NaN outlined.
 - :class:`SavedTensorLedger` counts the bytes autograd keeps for backward, and how many of
   them are still held (notebook 04 counts them the same way).
 - :func:`graph_size` counts the backward functions behind a tensor.
@@ -129,6 +131,92 @@ def anomaly_report(run: Callable[[], object]) -> AnomalyReport:
         if backward_function is not None:
             return AnomalyReport(error, backward_function, forward_line)
     return AnomalyReport(error, None, None)
+
+
+@dataclass(frozen=True)
+class NanTrail:
+    """What each backward function returned during one backward pass, in the order they ran.
+
+    Attributes:
+        steps: ``(name, status)`` pairs, e.g. ``("SqrtBackward0", "inf")``; the status is
+            ``"NaN"`` if any gradient it returned holds a NaN, else ``"inf"`` if any holds an
+            infinity, else ``"finite"``. (``AccumulateGrad`` returns nothing: its status is that
+            of the gradient it stores in ``.grad``.)
+        graph: the graph, each backward function annotated with its status and the first one
+            that returned NaN outlined.
+    """
+
+    steps: tuple[tuple[str, str], ...]
+    graph: object
+
+    @property
+    def first_nan(self) -> str | None:
+        """The name of the first backward function that returned NaN, or None."""
+        return next((name for name, status in self.steps if status == "NaN"), None)
+
+    def text(self) -> str:
+        """One line per backward function, in the order backward ran them."""
+        lines = []
+        first = self.steps.index((self.first_nan, "NaN")) if self.first_nan else None
+        for number, (name, status) in enumerate(self.steps):
+            verb = "stores" if name == "AccumulateGrad" else "returns"
+            what = f"{status} in .grad" if verb == "stores" else status
+            mark = "   ← the first NaN: anomaly detection stops here" if number == first else ""
+            lines.append(f"{number + 1}. {name:<16} {verb} {what}{mark}")
+        return "\n".join(lines)
+
+
+def _status(gradients) -> str:
+    present = [g for g in gradients if g is not None]
+    if any(torch.isnan(g).any() for g in present):
+        return "NaN"
+    if any(torch.isinf(g).any() for g in present):
+        return "inf"
+    return "finite"
+
+
+def nan_trail(output: torch.Tensor, names=None) -> NanTrail:
+    """Run ``output.backward()`` with a hook on every backward function, recording whether
+    what it returned is finite, infinite or NaN; draw the graph with the trail.
+
+    Anomaly detection reports only the first backward function that returned NaN; the trail
+    also shows the infinities that came before it, which is usually where the cause is.
+
+    Args:
+        output: a scalar tensor with a graph behind it (its backward() is called here).
+        names: labels for tensors in the drawing, e.g. ``{"center": center, "loss": loss}``.
+    """
+    from utils.graph import draw_graph  # imported here: torchviz loads only when drawing
+
+    nodes, pending = [], [output.grad_fn]
+    while pending:
+        node = pending.pop()
+        if node is None or node in nodes:
+            continue
+        nodes.append(node)
+        pending.extend(next_node for next_node, _ in node.next_functions)
+    ran: list[tuple[object, str]] = []
+
+    def watch(node):
+        def hook(grad_inputs, grad_outputs):
+            returned = [g for g in grad_inputs if g is not None]
+            ran.append((node, _status(returned if returned else grad_outputs)))
+
+        return hook
+
+    handles = [node.register_hook(watch(node)) for node in nodes]
+    try:
+        output.backward()
+    finally:
+        for handle in handles:
+            handle.remove()
+    first_nan = [node for node, status in ran if status == "NaN"][:1]
+    annotate = {
+        node: ("stores " if type(node).__name__ == "AccumulateGrad" else "returns ") + status
+        for node, status in ran
+    }
+    graph = draw_graph(output, names, highlight=first_nan, annotate=annotate, legend=False)
+    return NanTrail(tuple((type(node).__name__, status) for node, status in ran), graph)
 
 
 # ------------------------------------------------------------------------------ training
