@@ -66,6 +66,14 @@ def test_without_activation_each_layer_multiplies_by_its_weight():
     assert state.output_grad_norms == pytest.approx(list(reversed(by_hand)), rel=1e-4)
 
 
+def test_the_chain_leaves_the_global_random_generator_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    gradient_norm_state(8, 1.0, "tanh")
+    assert torch.equal(torch.rand(3), expected), "a slider move would change later cells"
+
+
 def test_weight_gradient_norms_are_those_of_an_ordinary_backward():
     model = deep_chain(6, 0.8, "relu")
     inputs, readout = chain_batch()

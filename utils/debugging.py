@@ -91,7 +91,7 @@ def read_anomaly_warning(message: str) -> tuple[str | None, str | None]:
     backward_function = None
     if lines and lines[0].startswith("Error detected in "):
         backward_function = lines[0].removeprefix("Error detected in ").split(".")[0].strip()
-    torch_folder = os.path.dirname(torch.__file__)
+    torch_folder = os.path.dirname(torch.__file__) + os.sep  # not torchvision, say
     frame_file, yours, anywhere = "", [], []
     for line in lines[1:]:
         text = line.strip()
@@ -354,11 +354,14 @@ def deep_chain(depth: int, scale: float, activation: str = "tanh", seed: int = 0
     """
     generator = torch.Generator().manual_seed(seed)
     layers = []
-    for _ in range(depth):
-        linear = torch.nn.Linear(WIDTH, WIDTH, bias=False)
-        with torch.no_grad():
-            linear.weight.normal_(0.0, scale / math.sqrt(WIDTH), generator=generator)
-        layers += [linear, ACTIVATIONS[activation]()]
+    # Linear's own initialisation draws from the global random generator: keep its state,
+    # so that moving a slider does not change the numbers of the notebook's later cells.
+    with torch.random.fork_rng(devices=[]):
+        for _ in range(depth):
+            linear = torch.nn.Linear(WIDTH, WIDTH, bias=False)
+            with torch.no_grad():
+                linear.weight.normal_(0.0, scale / math.sqrt(WIDTH), generator=generator)
+            layers += [linear, ACTIVATIONS[activation]()]
     return torch.nn.Sequential(*layers)
 
 
