@@ -560,3 +560,8 @@ EXERCISES = {
         SECOND_DERIVATIVE,
     )
 }
+
+# Lesson modules define their exercises beside the lesson's helpers; they are registered here.
+from utils.debugging import FIT_RELATIVE, TRAIN_REGRESSOR  # noqa: E402  (notebook 09)
+
+EXERCISES.update({exercise.name: exercise for exercise in (FIT_RELATIVE, TRAIN_REGRESSOR)})
