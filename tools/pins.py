@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         BINDER_REQUIREMENTS.write_text(expected, encoding="utf-8")
         print(f"wrote {BINDER_REQUIREMENTS.relative_to(ROOT)}")
         return 0
-    current = BINDER_REQUIREMENTS.read_text(encoding="utf-8") if BINDER_REQUIREMENTS.exists() else ""
+    exists = BINDER_REQUIREMENTS.exists()
+    current = BINDER_REQUIREMENTS.read_text(encoding="utf-8") if exists else ""
     if current != expected:
         print(
             "binder/requirements.txt differs from the pins in pyproject.toml: "
