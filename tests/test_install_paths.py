@@ -190,6 +190,12 @@ def test_make_set_up_installs_the_cpu_build_of_torch(tmp_path, cpu_index, python
     if tuple(map(int, version.stdout.split()[:2])) >= (3, 12):
         # torchviz 0.0.3 imports distutils, which Python 3.12 removed; setuptools brings it.
         assert "setuptools" in would_install or "setuptools" in versions
+        # The course's code compiles there, with no warning (3.12 warns of invalid escapes).
+        run(
+            [str(clone / ".venv/bin/python"), "-W", "error", "-m", "compileall", "-q",
+             "utils", "tools", "tests"],
+            cwd=clone,
+        )  # fmt: skip
 
 
 def jupyter_packages_of_binder_base() -> dict[str, str]:
