@@ -18,6 +18,17 @@ COURSE_NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+# Where pip finds torch (a Makefile variable, or from the environment; empty: the default index
+# only). On Linux, PyTorch's CPU wheel index, as pytorch.org's "Start Locally" gives it: the
+# default index's Linux torch is the CUDA build, about 5 GB more. On macOS and Windows the
+# default index's torch is the CPU build already.
+TORCH_INDEX_URL ?= $(if $(filter Linux,$(shell uname -s 2>/dev/null)),https://download.pytorch.org/whl/cpu)
+# Only the torch step looks there, with few retries: where that index cannot be reached, pip
+# warns and goes on with the other indexes within seconds instead of minutes.
+TORCH_PIP_OPTIONS = $(if $(strip $(TORCH_INDEX_URL)),--extra-index-url $(TORCH_INDEX_URL) --retries 1 --timeout 10)
+# More options for the step that installs the other pins (the tests use --dry-run --report FILE).
+INSTALL_OPTIONS ?=
+PIP_INSTALL = $(BIN)/python -m pip install --quiet
 
 .PHONY: help lab workspace present test lint format outputs navigation site assignment bench clean
 
@@ -61,6 +72,7 @@ test: $(VENV)/.test-installed
 	@sh tools/system-packages.sh chromium
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python tools/course.py check-navigation
+	$(BIN)/python -m tools.pins check
 	$(BIN)/pytest -n 2 --dist loadscope --nbval --nbval-current-env $(PYTEST_ARGS) tests notebooks
 
 lint: $(VENV)/.test-installed
@@ -90,13 +102,25 @@ bench: $(VENV)/.test-installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Re-install only when pyproject.toml (the one place versions are pinned) changes.
-$(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Set-up from the pins in pyproject.toml (the one place versions are pinned), written out for
+# pip by tools/pins.py; re-run only when pyproject.toml changes. Three steps: torch alone (the
+# only step that looks at TORCH_INDEX_URL), then every other pin (torch is there already and
+# stays), then the course's own package without dependencies.
+$(VENV)/.torch-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m tools.pins requirements --only torch > $(VENV)/requirements-torch.txt
+	$(PIP_INSTALL) $(TORCH_PIP_OPTIONS) -r $(VENV)/requirements-torch.txt
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+$(VENV)/.lab-installed: pyproject.toml $(VENV)/.torch-installed
+	$(BIN)/python -m tools.pins requirements > $(VENV)/requirements-lab.txt
+	$(PIP_INSTALL) $(INSTALL_OPTIONS) -r $(VENV)/requirements-lab.txt
+	$(PIP_INSTALL) --no-deps -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.torch-installed
+	$(BIN)/python -m tools.pins requirements --extra test > $(VENV)/requirements-test.txt
+	$(PIP_INSTALL) $(INSTALL_OPTIONS) -r $(VENV)/requirements-test.txt
+	$(PIP_INSTALL) --no-deps -e .
 	touch $@ $(VENV)/.lab-installed
 
 clean:

@@ -322,16 +322,62 @@ def _round_trip(page, index: int, number: int, move: int) -> float:
 
 
 def bench_install() -> dict:
-    """Size of the environment `make lab` installs: a fresh venv with `pip install -e .`."""
+    """Size of the environment `make lab` installs on a learner's Linux computer.
+
+    The set-up runs in a fresh clone with this machine's pip configuration switched off, so
+    that torch comes from TORCH_INDEX_URL (PyTorch's CPU index by default). Where a local
+    folder of wheels holds the CPU build (PIP_FIND_LINKS, on a machine that cannot reach
+    PyTorch's index), that folder is served on 127.0.0.1 as the index in its place.
+    """
+    import functools
+    import http.server
+    import threading
+
     with tempfile.TemporaryDirectory() as folder:
-        venv = Path(folder) / "venv"
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-e", str(ROOT)],
-            check=True,
-            capture_output=True,
-        )
+        clone = Path(folder) / "clone"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith("PIP_") and k != "VIRTUAL_ENV"
+        }
+        environment["PIP_CONFIG_FILE"] = os.devnull
+        wheels = [
+            wheel
+            for links in os.environ.get("PIP_FIND_LINKS", "").split()
+            for wheel in Path(links).glob("torch-*+cpu-*.whl")
+        ]
+        server = None
+        if wheels:
+            index = Path(folder) / "index"
+            (index / "torch").mkdir(parents=True)
+            for wheel in wheels:
+                (index / wheel.name).symlink_to(wheel)
+            links = "".join(f'<a href="../{w.name}">{w.name}</a>\n' for w in wheels)
+            (index / "torch" / "index.html").write_text(links)
+
+            class Quiet(http.server.SimpleHTTPRequestHandler):
+                def log_message(self, *args):
+                    pass
+
+            handler = functools.partial(Quiet, directory=index)
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            environment["TORCH_INDEX_URL"] = f"http://127.0.0.1:{server.server_address[1]}/"
+        try:
+            subprocess.run(
+                ["make", ".venv/.lab-installed"],
+                cwd=clone,
+                env=environment,
+                check=True,
+                capture_output=True,
+            )
+        finally:
+            if server:
+                server.shutdown()
+        venv = clone / ".venv"
         size = sum(f.stat().st_size for f in venv.rglob("*") if f.is_file() and not f.is_symlink())
+        cuda = sorted(p.name for p in venv.glob("lib/python*/site-packages/nvidia*"))
+    if cuda:
+        raise RuntimeError(f"the set-up installed CUDA libraries: {', '.join(cuda)}")
     return {
         "installed_gb": round(size / 1e9, 2),
         "cuda_torch_reference_gb": CUDA_TORCH_GB,
