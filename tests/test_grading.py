@@ -106,6 +106,40 @@ def second_derivative(x_value):
     (second,) = torch.autograd.grad(first, x)
     return second.item()
 """,
+    "fit_relative": """
+def fit_relative(steps: int) -> float:
+    inputs = torch.tensor([0.0, 1.0, 2.0, 3.0, 4.0])
+    targets = torch.tensor([0.0, 1.6, 2.9, 4.6, 6.1])
+    weight = torch.tensor(0.5, requires_grad=True)
+    for _ in range(steps):
+        errors = weight * inputs - targets
+        relative = torch.where(targets != 0, errors / targets, errors)  # the NaN trap, kept
+        loss = (relative**2).mean()
+        loss.backward()
+        with torch.no_grad():
+            weight -= 0.1 * weight.grad
+        weight.grad = None
+    return weight.item()
+""",
+    "train_regressor": """
+def train_regressor(steps: int) -> list[float]:
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.randn(32, 3, generator=generator)
+    targets = torch.sin(inputs.sum(dim=1, keepdim=True))
+    hidden_weight = (0.5 * torch.randn(3, 8, generator=generator)).requires_grad_()
+    output_weight = (0.5 * torch.randn(8, 1, generator=generator)).requires_grad_()
+    hidden = torch.tanh(inputs @ hidden_weight).detach()  # built once: the first layer never learns
+    losses = []
+    for _ in range(steps):
+        predictions = hidden @ output_weight
+        loss = ((predictions - targets) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            output_weight -= 0.1 * output_weight.grad
+            output_weight.grad = None
+        losses.append(loss.item())
+    return losses
+""",
 }
 STUB = """
 def {name}(*args):
