@@ -503,3 +503,8 @@ EXERCISES = {
         SECOND_DERIVATIVE,
     )
 }
+
+# Lesson modules define their own exercises beside their helpers; the registry takes them in.
+from utils.functional import DIRECTIONAL_DERIVATIVE, PER_SAMPLE_GRADIENTS, SOFTPLUS  # noqa: E402
+
+EXERCISES.update({e.name: e for e in (PER_SAMPLE_GRADIENTS, DIRECTIONAL_DERIVATIVE, SOFTPLUS)})
