@@ -92,7 +92,8 @@ def test_state_counts_passes_and_names_the_cheaper_mode(inputs, outputs, cheaper
     assert state.jacobians_agree
     assert state.reverse_seconds is None and state.forward_seconds is None
     text = state.text()
-    assert f"{outputs} backward passes" in text and f"{inputs} forward passes" in text
+    assert f"{outputs} backward pass{'es' if outputs > 1 else ''}" in text
+    assert f"{inputs} forward passes" in text
     assert f"fewer passes: {cheaper}" in text
     assert "ms" not in text, "the default view holds no timings (stored outputs stay stable)"
 
@@ -124,6 +125,8 @@ def test_explorer_default_view_and_a_slider_move():
     assert "2 backward passes" in text
     assert [bar.get_width() for bar in bars[:2]] == [2, 4]
     assert figure.axes[0].title.get_text() == "fewer passes: reverse mode"
+    playground.controls[1].value = 1
+    assert "1 backward pass\n" in playground.items[0], "one pass, singular"
     playground.controls[2].value = True  # time both
     assert "measured on this machine" in playground.items[0]
 

@@ -144,8 +144,8 @@ class ModeCost:
         lines = [
             f"f: {self.inputs} inputs → {self.outputs} outputs, "
             f"so its Jacobian has {self.outputs} rows and {self.inputs} columns",
-            f"reverse mode (vjp, one per row):    {self.reverse_passes} backward passes",
-            f"forward mode (jvp, one per column): {self.forward_passes} forward passes",
+            f"reverse mode (vjp, one per row):    {_passes(self.reverse_passes, 'backward')}",
+            f"forward mode (jvp, one per column): {_passes(self.forward_passes, 'forward')}",
             f"fewer passes: {self.cheaper}   both Jacobians agree: {self.jacobians_agree}",
         ]
         if self.reverse_seconds is not None and self.forward_seconds is not None:
@@ -157,6 +157,11 @@ class ModeCost:
         else:
             lines.append("tick 'time both' to measure the two on this machine")
         return "\n".join(lines)
+
+
+def _passes(count: int, kind: str) -> str:
+    """``"1 backward pass"``, ``"16 backward passes"``."""
+    return f"{count} {kind} pass" + ("" if count == 1 else "es")
 
 
 def mode_cost_state(inputs: int = 4, outputs: int = 16, measure: bool = False) -> ModeCost:
