@@ -442,3 +442,16 @@ def test_a_failed_check_never_shows_a_number(exercise, answer):
     digits = [word for word in message.replace("(", " ").split() if any(c.isdigit() for c in word)]
     # only sizes and shapes (small whole numbers) may appear, never a computed value
     assert all("." not in word.strip(".,:") for word in digits), message
+
+
+def test_importing_the_module_loads_no_widgets_or_figures():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, utils.functional; "
+        "print(sorted(m for m in ('ipywidgets', 'matplotlib') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

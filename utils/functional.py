@@ -1,4 +1,4 @@
-"""Functional autograd and forward mode (notebook 10): the forward-or-reverse playground.
+"""Functional autograd and forward mode (notebook 10): a playground and three exercises.
 
 ``mode_cost_state(inputs, outputs)`` builds the Jacobian of a function with ``inputs``
 inputs and ``outputs`` outputs twice: row by row in reverse mode (one vector-Jacobian
@@ -7,6 +7,13 @@ Jacobian-vector product, a forward pass carrying a tangent, per input). It count
 passes, checks that the two Jacobians agree and, when asked, times both.
 ``forward_reverse_explorer()`` shows that state with sliders; the tests call the plain
 function.
+
+The exercises ``per_sample_gradients``, ``directional_derivative`` and ``Softplus`` are
+defined here with their judges (``utils.exercises`` registers them). Each judge tries the
+learner's code on functions the learner has not seen, so an answer that only types in a
+formula for the notebook's example does not pass, and it notices an answer that reaches the
+right numbers by the wrong route (a Python loop instead of ``vmap``, a backward pass instead
+of forward mode).
 
 Importing this module changes nothing and loads neither ipywidgets nor matplotlib.
 """
