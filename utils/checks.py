@@ -17,10 +17,12 @@ finds the exercise and prints what its judge says. ``compare`` and
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable
 
 from utils.exercises import EXERCISES
-from utils.feedback import CORRECT, NOT_YET, Exercise, Feedback, judge_by_reference, not_yet
+from utils.feedback import CORRECT, NOT_YET, Exercise, Feedback, not_yet, run_judge
 from utils.numeric import compare, finite_difference
 
 __all__ = [
@@ -35,6 +37,12 @@ __all__ = [
     "hint",
     "solution",
 ]
+
+
+_NAME_THE_FUNCTION = (
+    "{command}() needs the exercise's function: write {command}(name_of_the_function), "
+    "for example {command}(compute_gradient_simple_function)."
+)
 
 
 def find_exercise(function_or_name: Callable | str) -> Exercise:
@@ -65,51 +73,91 @@ def evaluate(function: object, exercise: Exercise) -> Feedback:
             f"check() needs your function itself, not its result: write "
             f"check({exercise.name}), without parentheses after the name."
         )
-    judge = exercise.judge or judge_by_reference
-    return judge(function, exercise)
+    return run_judge(function, exercise)
 
 
-def check(function: object, exercise: str | None = None) -> None:
+def check(function: object = None, exercise: str | None = None) -> None:
     """Check a learner's exercise function and print what to do next.
 
     Args:
         function: the function you wrote, e.g. ``compute_gradient_simple_function``.
         exercise: the exercise's name, if your function has a different name.
     """
+    if function is None:
+        print(f"{NOT_YET}: {_NAME_THE_FUNCTION.format(command='check')}")
+        return
     try:
         found = find_exercise(exercise or function)
     except LookupError as error:
         print(f"{NOT_YET}: {error}")
         return
-    print(evaluate(function, found).message)
+    feedback = evaluate(function, found)
+    if feedback.printed:
+        print(feedback.printed)
+    print(feedback.message)
 
 
-def hint(function_or_name: Callable | str, number: int = 1) -> None:
+def hint(function_or_name: Callable | str | None = None, number: int = 1) -> None:
     """Print one hint for an exercise, without giving the answer away.
 
     Args:
         function_or_name: your function, or the exercise's name.
         number: which hint (1 is the gentlest; later ones say more).
     """
+    if function_or_name is None:
+        print(_NAME_THE_FUNCTION.format(command="hint"))
+        return
     try:
         found = find_exercise(function_or_name)
     except LookupError as error:
         print(f"{NOT_YET}: {error}")
         return
     hints = found.hints
-    number = min(max(int(number), 1), len(hints))
-    text = f"Hint {number} of {len(hints)}: {hints[number - 1]}"
-    if number < len(hints):
-        text += f"\n(More: hint({found.name}, {number + 1}))"
-    print(text)
+    count = len(hints)
+    if not _is_whole_number(number):
+        print(
+            f"hint() takes the hint's number as a whole number from 1 to {count}, "
+            f"for example hint({found.name}, 2); {_short(number)} is not one."
+        )
+        return
+    asked = int(number)
+    shown = min(max(asked, 1), count)
+    lines = [f"Hint {shown} of {count}: {hints[shown - 1]}"]
+    if asked < 1:
+        lines.insert(0, f"Hints are numbered from 1 to {count}; here is the first.")
+    elif asked > count:
+        lines.append(
+            f"(There are {count} hints; that was the last. solution({found.name}) shows a "
+            "model solution.)"
+        )
+    if shown < count:
+        lines.append(f"(More: hint({found.name}, {shown + 1}))")
+    print("\n".join(lines))
 
 
-def solution(function_or_name: Callable | str) -> None:
+def _is_whole_number(value: object) -> bool:
+    """True for 2 or 2.0, False for True, "two", None, 2.5, nan or inf."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return math.isfinite(value) and float(value).is_integer()
+
+
+def _short(value: object) -> str:
+    text = (
+        repr(value) if isinstance(value, str | float | bool | type(None)) else type(value).__name__
+    )
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def solution(function_or_name: Callable | str | None = None) -> None:
     """Print a model solution for an exercise.
 
     Args:
         function_or_name: your function, or the exercise's name.
     """
+    if function_or_name is None:
+        print(_NAME_THE_FUNCTION.format(command="solution"))
+        return
     try:
         found = find_exercise(function_or_name)
     except LookupError as error:

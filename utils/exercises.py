@@ -65,6 +65,7 @@ def compute_gradient_simple_function(x_value):
     return x.grad.item()
 """,
     praise="autograd's d/dx (x³ + 2x) matches 3x² + 2 at every input tried.",
+    notebook="01_requires_grad",
 )
 
 MULTIVARIATE = Exercise(
@@ -86,6 +87,7 @@ def compute_gradient_multivariate(a_value, b_value):
     return a.grad.item(), b.grad.item()
 """,
     praise="one backward() gave both ∂z/∂a = 3 and ∂z/∂b = 8b at every input tried.",
+    notebook="02_computation_graph",
 )
 
 
@@ -156,6 +158,7 @@ def gradients_at_many_points(x_values):
 """,
     praise="one gradient per point, and none leaked into the next.",
     judge=_judge_list_of_gradients,
+    notebook="03_gradient_accumulation",
 )
 
 
@@ -165,21 +168,39 @@ def _predict(model: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
 
 
 def _judge_predictions(function: Callable, exercise: Exercise) -> Feedback:
-    """Predictions must be right and carry no graph."""
+    """Predictions must be right, carry no graph, and leave the model and kernel as they were."""
     generator = torch.Generator().manual_seed(0)
     model = torch.nn.Linear(3, 2)
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.copy_(torch.randn(parameter.shape, generator=generator))
     inputs = torch.randn(4, 3, generator=generator)
+    weights_before = [parameter.detach().clone() for parameter in model.parameters()]
+    inputs_before = inputs.clone()
+    expected = exercise.reference(model, inputs)
     call = f"{exercise.name}(model, inputs)"
     answer, problem = call_safely(function, exercise, (model, inputs), call)
     if problem:
         return not_yet(problem)
+    weights_after = [parameter.detach() for parameter in model.parameters()]
+    if not all(map(torch.equal, weights_before, weights_after)):
+        return not_yet(
+            f"{call} changed the model's weights. A prediction only reads the model: "
+            "compute model(inputs) and leave the parameters as they are."
+        )
+    if not torch.equal(inputs, inputs_before):
+        return not_yet(f"{call} changed the inputs. A prediction only reads them.")
     if not isinstance(answer, torch.Tensor):
         return not_yet(f"{call} returned {show(answer)}; return the tensor model(inputs) gives.")
-    expected = exercise.reference(model, inputs)
-    if answer.shape != expected.shape or not torch.allclose(answer.detach(), expected):
+    if not answer.is_floating_point():
+        return not_yet(
+            f"{call} returned a tensor of {answer.dtype}, but predictions are real numbers: "
+            "return model(inputs) as it comes, without converting it."
+        )
+    values = answer.detach().to(torch.float64)
+    if values.shape != expected.shape or not torch.allclose(
+        values, expected.to(torch.float64), rtol=1e-5, atol=1e-6
+    ):
         return not_yet(f"{call} does not return model(inputs). {hint_pointer(exercise)}")
     if answer.grad_fn is not None or answer.requires_grad:
         return not_yet(
@@ -206,6 +227,7 @@ def predict(model, inputs):
     praise="the predictions are right and carry no graph (no grad_fn), so no memory is spent "
     "on one.",
     judge=_judge_predictions,
+    notebook="04_no_grad",
 )
 
 VJP_POINT = (1.0, 2.0, 0.5)
@@ -290,6 +312,7 @@ def vjp_two_ways(v_values):
     praise="y.backward(v) and v @ J agree: backward computes vector-Jacobian products "
     "without ever building J.",
     judge=_judge_two_ways,
+    notebook="05_vector_outputs",
 )
 
 
@@ -349,8 +372,21 @@ def _judge_training_step(function: Callable, exercise: Exercise) -> Feedback:
         return not_yet(
             f"{call} returned a tensor; return the loss as a Python float with loss.item()."
         )
-    if not all(is_number(loss) for loss in losses):
-        return not_yet(f"{call} returned {show(losses[0])}; return the loss as a float.")
+    strange = next((loss for loss in losses if not is_number(loss)), None)
+    if strange is not None:
+        return not_yet(f"{call} returned {show(strange)}; return the loss as a float.")
+    losses = [float(loss) for loss in losses]
+    blown_up = next((i for i, loss in enumerate(losses) if not math.isfinite(loss)), None)
+    if blown_up is not None or not torch.isfinite(parameters).all():
+        what = (
+            f"the loss became {losses[blown_up]} at step {blown_up + 1} of {TRAINING_STEPS}"
+            if blown_up is not None
+            else "the model's parameters became inf or nan"
+        )
+        return not_yet(
+            f"{call}: {what}, so training blew up instead of learning. Use the optimizer and "
+            f"the loss function you are given, in the five steps' order. {hint_pointer(exercise)}"
+        )
     expected_losses, expected, _ = _train(exercise.reference, exercise)
     _, accumulating, _ = _train(_forgets_zero_grad, exercise)
     if torch.allclose(parameters, expected, atol=1e-5):
@@ -397,6 +433,7 @@ def train_step(model, optimizer, loss_fn, x, y):
 """,
     praise="the loss falls step after step, and each step starts from zeroed gradients.",
     judge=_judge_training_step,
+    notebook="06_training_loop",
 )
 
 
@@ -430,6 +467,7 @@ def second_derivative(x_value):
 """,
     praise="autograd differentiated its own result: d²/dx² (x³ + 2x) = 6x at every input tried.",
     answer_is="the second derivative",
+    notebook="08_going_further",
 )
 
 
@@ -457,6 +495,7 @@ def slope_of_sigmoid(x_value):
     return x.grad.item()
 """,
     praise="the slope of the sigmoid, σ(x)(1 − σ(x)), at every input tried.",
+    notebook="07_common_pitfalls",
 )
 
 
@@ -487,6 +526,7 @@ FIT_SLOPE = Exercise(
     solution="\n" + inspect.getsource(_fit_slope).replace("def _fit_slope", "def fit_slope"),
     praise="the loop updates under no_grad and zeroes the gradient: the weight moves towards 2.",
     answer_is="the weight the repaired loop reaches",
+    notebook="07_common_pitfalls",
 )
 
 EXERCISES = {

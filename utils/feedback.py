@@ -7,16 +7,31 @@ the check calls the learner's function on each case and compares the answer with
 through :func:`call_safely`, says "not yet" with :func:`not_yet`, and never shows an
 expected value.
 
+A learner's code runs inside :func:`run_judge`, which keeps the notebook safe from it:
+the kernel's global autograd state (gradient mode, inference mode, default dtype and
+device, anomaly detection) is put back after every call and the learner is told; the
+calls share a time limit; what they print is capped. None of this ever shows a
+traceback.
+
 This module imports nothing from the rest of the course, so any lesson module can
 define exercises without circular imports.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import io
+import json
 import math
 import numbers
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+import reprlib
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import torch
 
@@ -24,6 +39,10 @@ CORRECT = "✔ Correct"
 NOT_YET = "✘ Not yet"
 RELATIVE_TOLERANCE = 1e-4
 ABSOLUTE_TOLERANCE = 1e-6
+TIME_LIMIT_SECONDS = 5.0  # for all of one check's calls; right answers need milliseconds
+MAX_PRINTED_LINES = 20  # what a learner's function prints during a check, at most
+MAX_PRINTED_CHARACTERS = 4000
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 @dataclass(frozen=True)
@@ -33,10 +52,12 @@ class Feedback:
     Attributes:
         passed: True when every input gave the right answer.
         message: what the learner reads: why it passed, or what to change.
+        printed: what the learner's function printed during the check, capped.
     """
 
     passed: bool
     message: str
+    printed: str = ""
 
     def __str__(self) -> str:
         return self.message
@@ -85,6 +106,9 @@ class Exercise:
         returns: the form of a right answer, for :func:`judge_by_reference`; an
             exercise with a judge of its own checks the form itself and leaves this None.
         answer_is: what a right answer is, for the message about a wrong one.
+        notebook: the notebook the exercise ends, e.g. ``"05_vector_outputs"``; when the
+            learner's code names something not defined yet, the check looks there for
+            the section that defines it.
     """
 
     name: str
@@ -96,6 +120,7 @@ class Exercise:
     judge: Callable[[Callable, Exercise], Feedback] | None = None
     returns: Floats | None = None
     answer_is: str = "the gradient"
+    notebook: str | None = None
 
     def __post_init__(self) -> None:
         if self.judge is None and self.returns is None:
@@ -150,10 +175,231 @@ def show(value: object) -> str:
     """
     if isinstance(value, float):
         return f"{value:.6g}"
-    if isinstance(value, tuple):
+    if isinstance(value, tuple) and len(value) <= 6:
         return "(" + ", ".join(show(v) for v in value) + ")"
-    text = repr(value)
+    text = _SHORT_REPR.repr(value)
+    text = re.sub(r" at 0x[0-9a-fA-F]+", "", text)  # no memory addresses
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _ShortRepr(reprlib.Repr):
+    """``repr`` that stays short for long lists and survives objects whose repr fails."""
+
+    def repr_instance(self, value: object, level: int) -> str:
+        try:
+            return super().repr_instance(value, level)
+        except Exception:  # a learner's object may have a broken __repr__
+            return f"a {type(value).__name__} object"
+
+
+_SHORT_REPR = _ShortRepr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 80
+
+
+# ------------------------------------------------------------ the kernel's global state
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """One piece of global state a learner's code can change for the rest of the kernel."""
+
+    read: Callable[[], object]
+    standard: object  # what the course's notebooks expect
+    restore: Callable[[], None]
+    changed: str  # "... left gradient tracking off": what a learner's call did
+    found: str  # "gradient tracking was off": what the check found before it started
+    advice: str
+
+
+_KEPT_GUARDS: list = []  # guards that end an inference mode a learner's code left on
+
+
+def _leave_inference_mode() -> None:
+    # A `with torch.inference_mode():` block that was entered and never exited (by
+    # calling __enter__ by hand) can only be ended from the inside: an inner guard that
+    # switches the mode off, kept alive for the rest of the kernel.
+    guard = torch._C._InferenceMode(False)
+    guard.__enter__()
+    _KEPT_GUARDS.append(guard)
+
+
+_SETTINGS = (
+    _Setting(
+        torch.is_inference_mode_enabled,
+        False,
+        _leave_inference_mode,
+        changed="left inference mode on",
+        found="inference mode was on",
+        advice="Use inference mode as a block, `with torch.inference_mode():`, which ends by "
+        "itself.",
+    ),
+    _Setting(
+        torch.is_grad_enabled,
+        True,
+        lambda: torch.set_grad_enabled(True),
+        changed="left gradient tracking switched off (torch.set_grad_enabled(False))",
+        found="gradient tracking was switched off (torch.set_grad_enabled(False))",
+        advice="Inside a function, switch it off only in a block, `with torch.no_grad():`, "
+        "which switches it back on by itself.",
+    ),
+    _Setting(
+        torch.get_default_dtype,
+        torch.float32,
+        lambda: torch.set_default_dtype(torch.float32),
+        changed="changed the default dtype (torch.set_default_dtype)",
+        found="the default dtype was not torch.float32 (torch.set_default_dtype)",
+        advice="To compute in another dtype, pass dtype=... to the tensors you create.",
+    ),
+    _Setting(
+        lambda: torch.get_default_device().type,
+        "cpu",
+        lambda: torch.set_default_device(None),
+        changed="changed the default device (torch.set_default_device)",
+        found="the default device was not the CPU (torch.set_default_device)",
+        advice="To use another device, pass device=... to the tensors you create.",
+    ),
+    _Setting(
+        torch.is_anomaly_enabled,
+        False,
+        lambda: torch.set_anomaly_enabled(False),
+        changed="left anomaly detection on (torch.autograd.set_detect_anomaly(True))",
+        found="anomaly detection was on (torch.autograd.set_detect_anomaly(True))",
+        advice="It slows every backward pass: use it as a block, "
+        "`with torch.autograd.detect_anomaly():`, while you debug.",
+    ),
+)
+
+
+def _restore_standard_state() -> list[_Setting]:
+    """Put every global setting back as the course expects it; return those that were not."""
+    changed = [setting for setting in _SETTINGS if setting.read() != setting.standard]
+    for setting in changed:  # in order: inference mode first, it also turns off gradients
+        if setting.read() != setting.standard:
+            setting.restore()
+    return changed
+
+
+# --------------------------------------------------------------- one check's safeguards
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised inside a learner's code when the check's time is up.
+
+    A BaseException, so that a learner's ``except Exception:`` does not swallow it.
+    """
+
+
+class _CappedOutput(io.TextIOBase):
+    """A text stream that keeps the first lines written to it and counts the rest."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.lines = 0
+        self.characters = 0
+        self._partial = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        for piece in (self._partial + text).split("\n")[:-1]:
+            self._add(piece)
+        self._partial = (self._partial + text).split("\n")[-1][:MAX_PRINTED_CHARACTERS]
+        return len(text)
+
+    def _add(self, line: str) -> None:
+        self.lines += 1
+        if len(self.kept) < MAX_PRINTED_LINES and self.characters < MAX_PRINTED_CHARACTERS:
+            line = line[: MAX_PRINTED_CHARACTERS - self.characters]
+            self.kept.append(line)
+            self.characters += len(line)
+
+    def text(self) -> str:
+        """What was printed: the first lines, then how many more there were."""
+        if self._partial:
+            self._add(self._partial)
+            self._partial = ""
+        shown = "\n".join(self.kept)
+        hidden = self.lines - len(self.kept)
+        if hidden:
+            shown += f"\n... {hidden} more line{'s' if hidden > 1 else ''} (the check shows "
+            shown += f"the first {len(self.kept)})"
+        return shown
+
+
+_TIMER_ARMED = [False]  # cleared first thing when the limited code is over
+
+
+def _raise_time_limit(signum, frame) -> None:
+    if _TIMER_ARMED[0]:  # a late signal, after the limited code is over, does nothing
+        raise TimeLimitExceeded
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`TimeLimitExceeded` in the code run inside, after ``seconds``.
+
+    Uses a Unix interval timer, which only the main thread can use; elsewhere (Windows,
+    a thread) the code runs without a time limit. The timer fires again every half
+    second, in case the learner's code catches the first one.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _raise_time_limit)
+    _TIMER_ARMED[0] = True
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    try:
+        yield
+    finally:
+        _TIMER_ARMED[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+
+def run_judge(function: Callable, exercise: Exercise) -> Feedback:
+    """Judge ``function`` with the exercise's judge, keeping the notebook safe from it.
+
+    The kernel's global autograd state is set as the course expects before the judge
+    runs (and the learner is told if it was not); the learner's calls share
+    :data:`TIME_LIMIT_SECONDS`; what they print is kept, capped, in ``Feedback.printed``;
+    an error in reading a strange answer becomes a message, never a traceback.
+
+    Args:
+        function: the learner's function.
+        exercise: the exercise it answers.
+    """
+    notes = [
+        f"Note: {setting.found} when the check started, perhaps from a cell above; the check "
+        "has put it back as the notebook expects."
+        for setting in _restore_standard_state()
+    ]
+    output = _CappedOutput()
+    try:
+        with (
+            contextlib.redirect_stdout(output),
+            contextlib.redirect_stderr(output),
+            _time_limit(TIME_LIMIT_SECONDS),
+        ):
+            feedback = (exercise.judge or judge_by_reference)(function, exercise)
+    except TimeLimitExceeded:
+        feedback = not_yet(
+            f"{exercise.name} did not finish within {TIME_LIMIT_SECONDS:g} seconds, so the "
+            "check stopped it (a right answer needs a fraction of a second). Is there a loop "
+            "that never ends, a time.sleep(), or far more steps than the exercise asks for?"
+        )
+    except Exception as error:  # a strange answer broke the judge: say so in one line
+        feedback = not_yet(
+            f"the check could not make sense of what {exercise.name} returned "
+            f"({type(error).__name__}). Return the kind of answer the exercise asks for. "
+            f"{hint_pointer(exercise)}"
+        )
+    finally:
+        _restore_standard_state()  # the judge's own work must not leave anything changed
+    message = "\n".join([feedback.message, *notes])
+    return replace(feedback, message=message, printed=output.text())
 
 
 # ------------------------------------------------------------------ calling the learner
@@ -165,6 +411,12 @@ def call_safely(
     """Call the learner's function; return ``(answer, None)`` or ``(None, what went wrong)``.
 
     An exception in the learner's code, or a missing return value, becomes one kind line.
+    A call that leaves the kernel's global autograd state changed (gradients switched
+    off, another default dtype, ...) is put right and counts as a problem: the rest of
+    the notebook would not run as written.
+
+    Judges call it inside :func:`run_judge`, which adds the time limit and the cap on
+    printing.
 
     Args:
         function: the learner's function.
@@ -174,8 +426,18 @@ def call_safely(
     """
     call = call or call_text(exercise, args)
     try:
-        answer = function(*args)
-    except Exception as error:  # a learner's code may raise anything; report it in one line
+        answer, error = function(*args), None
+    except (Exception, SystemExit) as raised:  # a learner's code may raise anything
+        answer, error = None, raised
+    changed = _restore_standard_state()
+    if changed:
+        setting = changed[0]
+        problem = (
+            f"{call} {setting.changed} for the rest of the notebook. The check has put it back "
+            f"as it was. {setting.advice}"
+        )
+        return None, problem
+    if error is not None:
         return None, explain_exception(error, call, exercise)
     if answer is None or answer is Ellipsis:
         return None, (
@@ -199,13 +461,93 @@ def explain_exception(error: BaseException, call: str, exercise: Exercise) -> st
             f"{exercise.name} is not written yet (it raises NotImplementedError). "
             "Replace that line with your code, run the cell, then check again."
         )
-    detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if isinstance(error, SystemExit):
+        return (
+            f"{call} called exit(), which would stop the notebook. Return the answer instead. "
+            f"{hint_pointer(exercise)}"
+        )
+    text = _safe_str(error)
+    detail = text.splitlines()[0] if text else ""
     detail = (detail[:200] + "…") if len(detail) > 200 else detail
-    return (
-        f"{call} raised {type(error).__name__}"
-        + (f": {detail}" if detail else "")
-        + f". Fix the error and check again. {hint_pointer(exercise)}"
-    )
+    message = f"{call} raised {type(error).__name__}" + (f": {detail}" if detail else "") + "."
+    name = getattr(error, "name", None) if isinstance(error, NameError) else None
+    if name:
+        section = defining_section(exercise, name)
+        if section:
+            return (
+                f'{message} `{name}` is defined in the section "{section}" of this '
+                "notebook: run that section's cells first (or Run All Above), then check again."
+            )
+        return (
+            f"{message} Is `{name}` spelled as where you defined it, and has that cell run? "
+            f"{hint_pointer(exercise)}"
+        )
+    return f"{message} Fix the error and check again. {hint_pointer(exercise)}"
+
+
+def _safe_str(error: BaseException) -> str:
+    try:
+        return str(error).strip()
+    except Exception:  # a learner's exception class may have a broken __str__
+        return ""
+
+
+def defining_section(exercise: Exercise, name: str) -> str | None:
+    """The heading of the notebook section that defines ``name`` before the exercise, if any.
+
+    Reads the exercise's notebook: the names each code cell above the exercise's check
+    assigns, defines or imports at its top level, under the last heading above it. The
+    last definition above the exercise wins, as it would when the cells run in order.
+
+    Args:
+        exercise: the exercise whose notebook to read (``exercise.notebook``).
+        name: the name the learner's code did not find.
+    """
+    if not exercise.notebook:
+        return None
+    try:
+        cells = json.loads((NOTEBOOKS / f"{exercise.notebook}.ipynb").read_text("utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    section, found = None, None
+    check_call = re.compile(rf"^check\({re.escape(exercise.name)}\b", re.MULTILINE)
+    for cell in cells:
+        source = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown":
+            headings = re.findall(r"^#{2,6}\s+(.+?)\s*$", source, re.MULTILINE)
+            section = headings[-1] if headings else section
+        elif cell.get("cell_type") == "code":
+            if check_call.search(source):
+                break
+            if name in _top_level_names(source):
+                found = section
+    return found
+
+
+def _top_level_names(source: str) -> set[str]:
+    """The names a cell's code binds at its top level (magics and shell lines skipped)."""
+    code = "\n".join("" if line.lstrip()[:1] in "%!" else line for line in source.splitlines())
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue  # names inside a function or class are not the notebook's
+        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp):
+            continue
+        if isinstance(node, ast.GeneratorExp):
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        pending.extend(ast.iter_child_nodes(node))
+    return names
 
 
 # ----------------------------------------------------------------- judging the answer
@@ -237,6 +579,10 @@ def number_problem(value: object, call: str, expected: str, part: bool = False) 
         )
     if not is_number(value):
         return f"{call} returned {show(value)} as {what}; the exercise asks for {expected}."
+    try:
+        float(value)
+    except (OverflowError, ValueError, TypeError):
+        return f"{call} returned a number too large for a float as {what}."
     return None
 
 
@@ -298,7 +644,10 @@ def float_list(value: object, length: int) -> list[float] | None:
         return None
     if not all(is_number(v) for v in value):
         return None
-    return [float(v) for v in value]
+    try:
+        return [float(v) for v in value]
+    except (OverflowError, ValueError, TypeError):
+        return None
 
 
 def judge_by_reference(function: Callable, exercise: Exercise) -> Feedback:
