@@ -455,3 +455,12 @@ def test_importing_the_module_loads_no_widgets_or_figures():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_name_from_an_earlier_section_is_traced_to_that_section():
+    def per_sample_gradients(loss_of_one, weight, inputs, targets):
+        return loss_in_segments(weight)  # noqa: F821  (defined in section 7 of the notebook)
+
+    feedback = evaluate(per_sample_gradients, PER_SAMPLE_GRADIENTS)
+    assert not feedback.passed
+    assert 'section "7. Gradient checkpointing: memory for time"' in feedback.message

@@ -32,13 +32,13 @@ from utils.feedback import (
     Feedback,
     call_safely,
     correct,
-    explain_exception,
     hint_pointer,
     not_yet,
     show,
 )
 
 LARGEST_SIZE = 64  # the sliders' range: 1 to 64 inputs and outputs
+NOTEBOOK = "10_functional_autograd"  # where the exercises are
 
 
 def example_function(inputs: int, outputs: int, seed: int = 0) -> tuple[Callable, torch.Tensor]:
@@ -382,6 +382,7 @@ def per_sample_gradients(loss_of_one, weight, inputs, targets):
     praise="vmap(grad(...)) gave every example its own gradient, in one call, for losses "
     "the check chose: backward() on the batch would have added them up.",
     judge=_judge_per_sample_gradients,
+    notebook=NOTEBOOK,
 )
 
 
@@ -528,6 +529,7 @@ def directional_derivative(function, point, direction):
     praise="one forward pass carried the direction through functions you had never seen, "
     "and gave J @ direction without building J.",
     judge=_judge_directional_derivative,
+    notebook=NOTEBOOK,
 )
 
 
@@ -572,11 +574,14 @@ def _judge_softplus(function: object, exercise: Exercise) -> Feedback:
             f"the chain rule multiplies grad_output by the local derivative. "
             f"{hint_pointer(exercise)}"
         )
-    tracked = points.clone().requires_grad_()
-    try:
-        passes = torch.autograd.gradcheck(function.apply, (tracked,), raise_exception=False)
-    except Exception as error:  # the learner's backward may raise anything
-        return not_yet(explain_exception(error, "gradcheck(Softplus.apply, (x,))", exercise))
+
+    def gradcheck(x):
+        tracked = x.clone().requires_grad_()
+        return torch.autograd.gradcheck(function.apply, (tracked,), raise_exception=False)
+
+    passes, problem = call_safely(gradcheck, exercise, (points,), "gradcheck(Softplus.apply, (x,))")
+    if problem:
+        return not_yet(problem)
     if not passes:
         return not_yet(
             "torch.autograd.gradcheck finds that backward disagrees with finite differences "
@@ -637,4 +642,5 @@ class Softplus(torch.autograd.Function):
     praise="your Function passes gradcheck, works with backward(), and with torch.func's "
     "grad and vmap, which the combined forward(ctx, x) style cannot.",
     judge=_judge_softplus,
+    notebook=NOTEBOOK,
 )
