@@ -118,6 +118,7 @@ def test_explorer_default_view_and_a_slider_move():
     assert "4 inputs → 16 outputs" in text
     bars = figure.axes[0].patches
     assert [bar.get_width() for bar in bars[:2]] == [16, 4]
+    assert [label.get_text() for label in figure.axes[0].texts] == ["16", "4"]
     assert figure.axes[0].title.get_text() == "fewer passes: forward mode"
     playground.controls[1].value = 2  # outputs: now fewer than the 4 inputs
     text, same_figure = playground.items

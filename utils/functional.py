@@ -231,17 +231,22 @@ def forward_reverse_explorer(inputs: int = 4, outputs: int = 16):
     figure, axes = _figure(size=(6.4, 2.4))
     bars = axes.barh([1, 0], [0, 0], color=[COLORS["vermillion"], COLORS["blue"]], height=0.6)
     axes.set_yticks([1, 0], ["reverse: backward passes", "forward: forward passes"])
-    axes.set_xlim(0, LARGEST_SIZE + 1)
+    axes.set_xlim(0, LARGEST_SIZE + 6)  # room for the count at the end of a full bar
     axes.set_xlabel("passes to build the whole Jacobian")
     axes.set_title("fewer passes: reverse mode")  # a title's height, for the layout
     figure.tight_layout()
-    for artist in (*bars, axes.title):
+    counts = [axes.text(0, y, "", va="center") for y in (1, 0)]  # the number at each bar's end
+    for artist in (*bars, *counts, axes.title):
         artist.set_animated(True)  # only these move: redrawn alone, over a kept background
 
     def draw():
         state = mode_cost_state(input_slider.value, output_slider.value, measure=timing.value)
-        bars[0].set_width(state.reverse_passes)
-        bars[1].set_width(state.forward_passes)
+        for bar, count, passes in zip(
+            bars, counts, (state.reverse_passes, state.forward_passes), strict=True
+        ):
+            bar.set_width(passes)
+            count.set_position((passes + 0.8, count.get_position()[1]))
+            count.set_text(str(passes))
         axes.title.set_text(f"fewer passes: {state.cheaper}")
         return [state.text(), figure]
 
