@@ -423,6 +423,34 @@ def test_softplus_typical_wrong_answers(answer, says):
     assert says in feedback.message
 
 
+def test_softplus_input_kept_as_an_attribute_of_ctx_is_caught():
+    def setup_context(ctx, inputs, output):
+        ctx.x = inputs[0]
+
+    def backward(ctx, grad_output):
+        return grad_output * torch.sigmoid(ctx.x)
+
+    attribute = softplus_class(right_forward, backward)
+    attribute.setup_context = staticmethod(setup_context)
+    feedback = evaluate(attribute, SOFTPLUS)
+    assert not feedback.passed
+    assert "ctx.save_for_backward" in feedback.message
+
+
+def test_softplus_may_save_the_output_instead_of_the_input():
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(output)
+
+    def backward(ctx, grad_output):
+        (output,) = ctx.saved_tensors
+        return grad_output * -torch.expm1(-output)  # σ(x) = 1 − e^(−softplus(x))
+
+    from_output = softplus_class(right_forward, backward)
+    from_output.setup_context = staticmethod(setup_context)
+    feedback = evaluate(from_output, SOFTPLUS)
+    assert feedback.passed, feedback.message
+
+
 def test_softplus_gradient_without_grad_output_is_caught():
     """With sum().backward() grad_output is 1, so only gradcheck's other weights catch it."""
     feedback = evaluate(forgets_grad_output(), SOFTPLUS)

@@ -580,6 +580,20 @@ def _judge_softplus(function: object, exercise: Exercise) -> Feedback:
             f"{hint_pointer(exercise)}"
         )
 
+    def tensors_saved(x):
+        return len(function.apply(x.clone().requires_grad_()).grad_fn.saved_tensors)
+
+    saved, problem = call_safely(tensors_saved, exercise, (points,), "Softplus.apply(x)")
+    if problem:
+        return not_yet(problem)
+    if saved == 0:
+        return not_yet(
+            "backward() gives the right gradient, but setup_context saved no tensor with "
+            "ctx.save_for_backward: the input is kept some other way (an attribute of ctx?). "
+            "Save tensors with ctx.save_for_backward, so that autograd can check that nothing "
+            "changed them in place before backward, and free them after it."
+        )
+
     def gradcheck(x):
         tracked = x.clone().requires_grad_()
         return torch.autograd.gradcheck(function.apply, (tracked,), raise_exception=False)
@@ -609,7 +623,7 @@ def _judge_softplus(function: object, exercise: Exercise) -> Feedback:
     if not isinstance(slopes, torch.Tensor) or not _tensor_close(slopes, expected_slopes):
         return not_yet(
             "backward() gives the right gradient, but vmap(grad(Softplus.apply)) does not. "
-            "Save tensors with ctx.save_for_backward in setup_context, not as attributes of ctx."
+            f"Does backward use only the tensors setup_context saved? {hint_pointer(exercise)}"
         )
     return correct(exercise)
 
