@@ -104,6 +104,7 @@ def _judge_list_of_gradients(function: Callable, exercise: Exercise) -> Feedback
     """The answer is a list with one gradient per input; nothing may leak between them."""
     for (values,) in exercise.cases:
         call = call_text(exercise, (values,))
+        expected = exercise.reference(values)
         answer, problem = call_safely(function, exercise, (values,))
         if problem:
             return not_yet(problem)
@@ -118,7 +119,6 @@ def _judge_list_of_gradients(function: Callable, exercise: Exercise) -> Feedback
             problem = number_problem(item, call, "a list of Python floats", part=True)
             if problem:
                 return not_yet(problem)
-        expected = exercise.reference(values)
         running = [sum(expected[: i + 1]) for i in range(len(expected))]
         if len(values) > 1 and close(tuple(answer), tuple(running)):
             return not_yet(
@@ -255,6 +255,8 @@ def _judge_two_ways(function: Callable, exercise: Exercise) -> Feedback:
     """A vector-Jacobian product computed with backward(v) and with v @ J."""
     for (v_values,) in exercise.cases:
         call = call_text(exercise, (v_values,))
+        expected, _ = exercise.reference(v_values)
+        j_times_v = (vjp_jacobian() @ torch.tensor(v_values, dtype=torch.float64)).tolist()
         answer, problem = call_safely(function, exercise, (v_values,))
         if problem:
             return not_yet(problem)
@@ -269,8 +271,6 @@ def _judge_two_ways(function: Callable, exercise: Exercise) -> Feedback:
                 f"{call}: each of the two answers should hold three numbers, one per entry of "
                 "x (a list, or a tensor of shape (3,))."
             )
-        expected, _ = exercise.reference(v_values)
-        j_times_v = (vjp_jacobian() @ torch.tensor(v_values, dtype=torch.float64)).tolist()
         if not close(tuple(via_backward), tuple(expected)):
             return not_yet(
                 f"{call}: the first answer is not x.grad after y.backward(v). "
@@ -340,15 +340,25 @@ def _training_setup():
 TRAINING_STEPS = 25
 
 
-def _train(step: Callable, exercise: Exercise) -> tuple[list[object], torch.Tensor, str | None]:
-    """Train with ``step``: (losses, final parameters, None) or (..., what went wrong)."""
+def _train(
+    step: Callable, exercise: Exercise, learners: bool = True
+) -> tuple[list[object], torch.Tensor, str | None]:
+    """Train with ``step``: (losses, final parameters, None) or (..., what went wrong).
+
+    Args:
+        step: a training step, ``step(model, optimizer, loss_fn, x, y) -> loss``.
+        exercise: the exercise (for the messages).
+        learners: True when ``step`` is the learner's, to be called safely.
+    """
     model, optimizer, loss_fn, inputs, targets = _training_setup()
     call = f"{exercise.name}(model, optimizer, loss_fn, x, y)"
+    arguments = (model, optimizer, loss_fn, inputs, targets)
     losses = []
     for _ in range(TRAINING_STEPS):
-        loss, problem = call_safely(
-            step, exercise, (model, optimizer, loss_fn, inputs, targets), call
-        )
+        if learners:
+            loss, problem = call_safely(step, exercise, arguments, call)
+        else:
+            loss, problem = step(*arguments), None
         if problem:
             return losses, torch.empty(0), problem
         losses.append(loss)
@@ -365,6 +375,8 @@ def _forgets_zero_grad(model, optimizer, loss_fn, x, y) -> float:
 def _judge_training_step(function: Callable, exercise: Exercise) -> Feedback:
     """Train with the learner's step: the loss must fall, and the parameters must match."""
     call = f"{exercise.name}(model, optimizer, loss_fn, x, y)"
+    expected_losses, expected, _ = _train(exercise.reference, exercise, learners=False)
+    _, accumulating, _ = _train(_forgets_zero_grad, exercise, learners=False)
     losses, parameters, problem = _train(function, exercise)
     if problem:
         return not_yet(problem)
@@ -387,8 +399,6 @@ def _judge_training_step(function: Callable, exercise: Exercise) -> Feedback:
             f"{call}: {what}, so training blew up instead of learning. Use the optimizer and "
             f"the loss function you are given, in the five steps' order. {hint_pointer(exercise)}"
         )
-    expected_losses, expected, _ = _train(exercise.reference, exercise)
-    _, accumulating, _ = _train(_forgets_zero_grad, exercise)
     if torch.allclose(parameters, expected, atol=1e-5):
         if not math.isclose(losses[0], expected_losses[0], rel_tol=1e-4):
             return not_yet(

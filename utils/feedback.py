@@ -7,41 +7,41 @@ the check calls the learner's function on each case and compares the answer with
 through :func:`call_safely`, says "not yet" with :func:`not_yet`, and never shows an
 expected value.
 
-A learner's code runs inside :func:`run_judge`, which keeps the notebook safe from it:
-the kernel's global autograd state (gradient mode, inference mode, default dtype and
-device, anomaly detection) is put back after every call and the learner is told; the
-calls share a time limit; what they print is capped. None of this ever shows a
-traceback.
+A judge runs inside :func:`run_judge`, which keeps the notebook safe from the learner's
+code with the safeguards of ``utils.guard``: the kernel's global autograd state is put
+back after every call (and the learner is told), the calls share a time limit, and what
+they print is capped. None of this ever shows a traceback.
 
-This module imports nothing from the rest of the course, so any lesson module can
-define exercises without circular imports.
+This module imports nothing from the course but ``utils.guard``, so any lesson module
+can define exercises without circular imports.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
-import io
 import json
 import math
 import numbers
 import re
 import reprlib
-import signal
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
+from utils.guard import (
+    TIME_LIMIT_SECONDS,
+    TimeLimitExceeded,
+    guarded_call,
+    restore_standard_state,
+    session,
+)
+
 CORRECT = "✔ Correct"
 NOT_YET = "✘ Not yet"
 RELATIVE_TOLERANCE = 1e-4
 ABSOLUTE_TOLERANCE = 1e-6
-TIME_LIMIT_SECONDS = 5.0  # for all of one check's calls; right answers need milliseconds
-MAX_PRINTED_LINES = 20  # what a learner's function prints during a check, at most
-MAX_PRINTED_CHARACTERS = 4000
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -196,176 +196,17 @@ _SHORT_REPR = _ShortRepr()
 _SHORT_REPR.maxstring = _SHORT_REPR.maxother = 80
 
 
-# ------------------------------------------------------------ the kernel's global state
-
-
-@dataclass(frozen=True)
-class _Setting:
-    """One piece of global state a learner's code can change for the rest of the kernel."""
-
-    read: Callable[[], object]
-    standard: object  # what the course's notebooks expect
-    restore: Callable[[], None]
-    changed: str  # "... left gradient tracking off": what a learner's call did
-    found: str  # "gradient tracking was off": what the check found before it started
-    advice: str
-
-
-_KEPT_GUARDS: list = []  # guards that end an inference mode a learner's code left on
-
-
-def _leave_inference_mode() -> None:
-    # A `with torch.inference_mode():` block that was entered and never exited (by
-    # calling __enter__ by hand) can only be ended from the inside: an inner guard that
-    # switches the mode off, kept alive for the rest of the kernel.
-    guard = torch._C._InferenceMode(False)
-    guard.__enter__()
-    _KEPT_GUARDS.append(guard)
-
-
-_SETTINGS = (
-    _Setting(
-        torch.is_inference_mode_enabled,
-        False,
-        _leave_inference_mode,
-        changed="left inference mode on",
-        found="inference mode was on",
-        advice="Use inference mode as a block, `with torch.inference_mode():`, which ends by "
-        "itself.",
-    ),
-    _Setting(
-        torch.is_grad_enabled,
-        True,
-        lambda: torch.set_grad_enabled(True),
-        changed="left gradient tracking switched off (torch.set_grad_enabled(False))",
-        found="gradient tracking was switched off (torch.set_grad_enabled(False))",
-        advice="Inside a function, switch it off only in a block, `with torch.no_grad():`, "
-        "which switches it back on by itself.",
-    ),
-    _Setting(
-        torch.get_default_dtype,
-        torch.float32,
-        lambda: torch.set_default_dtype(torch.float32),
-        changed="changed the default dtype (torch.set_default_dtype)",
-        found="the default dtype was not torch.float32 (torch.set_default_dtype)",
-        advice="To compute in another dtype, pass dtype=... to the tensors you create.",
-    ),
-    _Setting(
-        lambda: torch.get_default_device().type,
-        "cpu",
-        lambda: torch.set_default_device(None),
-        changed="changed the default device (torch.set_default_device)",
-        found="the default device was not the CPU (torch.set_default_device)",
-        advice="To use another device, pass device=... to the tensors you create.",
-    ),
-    _Setting(
-        torch.is_anomaly_enabled,
-        False,
-        lambda: torch.set_anomaly_enabled(False),
-        changed="left anomaly detection on (torch.autograd.set_detect_anomaly(True))",
-        found="anomaly detection was on (torch.autograd.set_detect_anomaly(True))",
-        advice="It slows every backward pass: use it as a block, "
-        "`with torch.autograd.detect_anomaly():`, while you debug.",
-    ),
-)
-
-
-def _restore_standard_state() -> list[_Setting]:
-    """Put every global setting back as the course expects it; return those that were not."""
-    changed = [setting for setting in _SETTINGS if setting.read() != setting.standard]
-    for setting in changed:  # in order: inference mode first, it also turns off gradients
-        if setting.read() != setting.standard:
-            setting.restore()
-    return changed
-
-
-# --------------------------------------------------------------- one check's safeguards
-
-
-class TimeLimitExceeded(BaseException):
-    """Raised inside a learner's code when the check's time is up.
-
-    A BaseException, so that a learner's ``except Exception:`` does not swallow it.
-    """
-
-
-class _CappedOutput(io.TextIOBase):
-    """A text stream that keeps the first lines written to it and counts the rest."""
-
-    def __init__(self) -> None:
-        self.kept: list[str] = []
-        self.lines = 0
-        self.characters = 0
-        self._partial = ""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        text = str(text)
-        for piece in (self._partial + text).split("\n")[:-1]:
-            self._add(piece)
-        self._partial = (self._partial + text).split("\n")[-1][:MAX_PRINTED_CHARACTERS]
-        return len(text)
-
-    def _add(self, line: str) -> None:
-        self.lines += 1
-        if len(self.kept) < MAX_PRINTED_LINES and self.characters < MAX_PRINTED_CHARACTERS:
-            line = line[: MAX_PRINTED_CHARACTERS - self.characters]
-            self.kept.append(line)
-            self.characters += len(line)
-
-    def text(self) -> str:
-        """What was printed: the first lines, then how many more there were."""
-        if self._partial:
-            self._add(self._partial)
-            self._partial = ""
-        shown = "\n".join(self.kept)
-        hidden = self.lines - len(self.kept)
-        if hidden:
-            shown += f"\n... {hidden} more line{'s' if hidden > 1 else ''} (the check shows "
-            shown += f"the first {len(self.kept)})"
-        return shown
-
-
-_TIMER_ARMED = [False]  # cleared first thing when the limited code is over
-
-
-def _raise_time_limit(signum, frame) -> None:
-    if _TIMER_ARMED[0]:  # a late signal, after the limited code is over, does nothing
-        raise TimeLimitExceeded
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`TimeLimitExceeded` in the code run inside, after ``seconds``.
-
-    Uses a Unix interval timer, which only the main thread can use; elsewhere (Windows,
-    a thread) the code runs without a time limit. The timer fires again every half
-    second, in case the learner's code catches the first one.
-    """
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-    previous = signal.signal(signal.SIGALRM, _raise_time_limit)
-    _TIMER_ARMED[0] = True
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
-    try:
-        yield
-    finally:
-        _TIMER_ARMED[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+# ------------------------------------------------------------------------ running a judge
 
 
 def run_judge(function: Callable, exercise: Exercise) -> Feedback:
     """Judge ``function`` with the exercise's judge, keeping the notebook safe from it.
 
     The kernel's global autograd state is set as the course expects before the judge
-    runs (and the learner is told if it was not); the learner's calls share
-    :data:`TIME_LIMIT_SECONDS`; what they print is kept, capped, in ``Feedback.printed``;
-    an error in reading a strange answer becomes a message, never a traceback.
+    runs (and the learner is told if it was not); the learner's calls (through
+    :func:`call_safely`) share :data:`TIME_LIMIT_SECONDS`; what they print is kept,
+    capped, in ``Feedback.printed``; an error in reading a strange answer becomes a
+    message, never a traceback.
 
     Args:
         function: the learner's function.
@@ -374,15 +215,11 @@ def run_judge(function: Callable, exercise: Exercise) -> Feedback:
     notes = [
         f"Note: {setting.found} when the check started, perhaps from a cell above; the check "
         "has put it back as the notebook expects."
-        for setting in _restore_standard_state()
+        for setting in restore_standard_state()
     ]
-    output = _CappedOutput()
+    output = None
     try:
-        with (
-            contextlib.redirect_stdout(output),
-            contextlib.redirect_stderr(output),
-            _time_limit(TIME_LIMIT_SECONDS),
-        ):
+        with session() as output:
             feedback = (exercise.judge or judge_by_reference)(function, exercise)
     except TimeLimitExceeded:
         feedback = not_yet(
@@ -396,10 +233,8 @@ def run_judge(function: Callable, exercise: Exercise) -> Feedback:
             f"({type(error).__name__}). Return the kind of answer the exercise asks for. "
             f"{hint_pointer(exercise)}"
         )
-    finally:
-        _restore_standard_state()  # the judge's own work must not leave anything changed
     message = "\n".join([feedback.message, *notes])
-    return replace(feedback, message=message, printed=output.text())
+    return replace(feedback, message=message, printed=output.text() if output else "")
 
 
 # ------------------------------------------------------------------ calling the learner
@@ -415,8 +250,11 @@ def call_safely(
     off, another default dtype, ...) is put right and counts as a problem: the rest of
     the notebook would not run as written.
 
-    Judges call it inside :func:`run_judge`, which adds the time limit and the cap on
-    printing.
+    The call runs under a time limit (what is left of the check's): when it is up, the
+    call is stopped with :class:`TimeLimitExceeded`, which :func:`run_judge` turns into
+    a kind message. Judges call it inside :func:`run_judge`, which also caps printing.
+    Judges compute their references before calling the learner, so that the first use
+    of a part of PyTorch (slow once) is not charged to the learner.
 
     Args:
         function: the learner's function.
@@ -425,11 +263,8 @@ def call_safely(
         call: how the call is shown in messages; by default built from ``args``.
     """
     call = call or call_text(exercise, args)
-    try:
-        answer, error = function(*args), None
-    except (Exception, SystemExit) as raised:  # a learner's code may raise anything
-        answer, error = None, raised
-    changed = _restore_standard_state()
+    outcome = guarded_call(function, args)
+    answer, error, changed = outcome.answer, outcome.error, outcome.changed
     if changed:
         setting = changed[0]
         problem = (
@@ -661,6 +496,7 @@ def judge_by_reference(function: Callable, exercise: Exercise) -> Feedback:
         exercise: the exercise, with ``returns`` set.
     """
     first = exercise.cases[0]
+    expected = [exercise.reference(*args) for args in exercise.cases]
     answers = []
     for args in (first, first, *exercise.cases[1:]):
         raw, problem = call_safely(function, exercise, args)
@@ -671,14 +507,14 @@ def judge_by_reference(function: Callable, exercise: Exercise) -> Feedback:
             return not_yet(problem)
         answers.append(answer)
 
-    if close(answers[0], exercise.reference(*first)) and not close(answers[0], answers[1]):
+    if close(answers[0], expected[0]) and not close(answers[0], answers[1]):
         return not_yet(
             f"calling {call_text(exercise, first)} twice gave two different answers. The "
             "gradient is accumulating from one call to the next: create a fresh tensor on each "
             "call, or zero .grad before backward()."
         )
-    for args, answer in zip((first, *exercise.cases[1:]), answers[1:], strict=True):
-        if not close(answer, exercise.reference(*args)):
+    for args, answer, right in zip(exercise.cases, answers[1:], expected, strict=True):
+        if not close(answer, right):
             return not_yet(
                 f"{call_text(exercise, args)} returned {show(answer)}, which is not "
                 f"{exercise.answer_is}. {hint_pointer(exercise)}"
