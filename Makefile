@@ -23,6 +23,7 @@ help:
 	@echo "make test        set up, then run every test (lint, unit tests, strict nbval)"
 	@echo "make outputs     re-run every notebook in a fresh kernel and store its outputs"
 	@echo "make navigation  rewrite the Next links and the README course map"
+	@echo "make lint        check the code and the notebooks with ruff (part of make test)"
 	@echo "make format      format the code and the notebooks with ruff"
 	@echo "make bench       measure speed and size; write the table into README.md"
 	@echo "make clean       remove the virtual environment"

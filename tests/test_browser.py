@@ -71,6 +71,20 @@ def tick(index: int = 0):
     return ("tick", index)
 
 
+def toggle(label: str):
+    return ("toggle", label)
+
+
+def quiz_moves(wrong: str, right: str) -> list[Move]:
+    """A wrong letter, Check, the right letter (the feedback clears), Check."""
+    return [
+        Move(toggle(wrong), []),
+        Move(click("Check"), ["✘ Not this one"]),
+        Move(toggle(right), ["Choose a letter, then press Check."]),
+        Move(click("Check"), ["✔ Right"]),
+    ]
+
+
 def slope(x: float) -> str:
     return f"slope from x.grad = {3 * x**2 + 2:.3f}"
 
@@ -136,6 +150,13 @@ PLAYGROUNDS: dict[str, dict[str, list[Move]]] = {
             Move(slider(0, "ArrowRight", 12), ["diverged"]),
         ],
     },
+    "07_common_pitfalls.ipynb": {
+        'quiz("plain tensor")': quiz_moves("F", "A"),
+        'quiz("decorated loss")': quiz_moves("B", "A"),
+        'quiz("graph built once")': quiz_moves("A", "B"),
+        'quiz("update while recording")': quiz_moves("D", "C"),
+        'quiz("plot the predictions")': quiz_moves("E", "D"),
+    },
     "10_functional_autograd.ipynb": {
         "forward_reverse_explorer()": [
             Move(slider(0), ["5 inputs → 16 outputs", "5 forward passes"]),
@@ -163,6 +184,9 @@ def perform(page, cell, action) -> None:
     elif kind == "tick":
         (index,) = args
         cell.locator(".widget-checkbox input").nth(index).click()
+    elif kind == "toggle":
+        (label,) = args
+        cell.locator(".widget-toggle-button", has_text=label).first.click()
 
 
 # ------------------------------------------------------------------------------- fixtures

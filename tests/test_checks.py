@@ -578,6 +578,15 @@ def test_the_model_solution_is_the_notebooks_solution(exercise):
     assert not missing, f"solution() and the notebook differ: {missing}"
 
 
+def test_a_playground_imports_no_checker():
+    import subprocess
+    import sys
+
+    code = "import sys, utils.widgets; print('utils.checks' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
+
+
 def test_every_exercise_defined_is_registered():
     import utils.exercises as module
 

@@ -201,3 +201,83 @@ def test_side_by_side_keeps_each_graph_in_its_own_titled_box():
     assert "legend" not in render.source
     names = re.findall(r"^\t\t(\w+) \[", render.source, re.MULTILINE)
     assert len(names) == len(set(names)), "node names stay unique across the boxes"
+
+
+def torchviz_structure(outputs) -> tuple[list[str], set[tuple[int, int]]]:
+    """The oracle: torchviz's own graph, nodes numbered in the order torchviz draws them."""
+    import torchviz
+
+    dot = torchviz.make_dot(outputs)
+    order: dict[str, int] = {}
+    edges = set()
+    for line in dot.body:
+        edge = re.match(r"^\t(\S+) -> (\S+)", line)
+        names = edge.groups() if edge else re.findall(r"^\t(\S+) \[", line)
+        for name in names:
+            order.setdefault(name, len(order))
+        if edge:
+            edges.add((order[edge.group(1)], order[edge.group(2)]))
+    return list(order), edges
+
+
+@pytest.mark.parametrize("build", ["cube", "vector", "linear", "view"])
+def test_same_nodes_and_edges_as_torchviz(build):
+    torch.manual_seed(0)
+    if build == "cube":
+        outputs = cube_plus_linear()[1]
+    elif build == "vector":
+        a = torch.tensor([1.0, 2.0], requires_grad=True)
+        outputs = ((a * a).exp() * a).sum()
+    elif build == "linear":
+        outputs = torch.nn.Linear(3, 2)(torch.randn(4, 3)).relu().mean()
+    else:
+        a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        outputs = (a[1:], a * 2)
+    nodes, edges = torchviz_structure(outputs)
+    source = draw_graph(outputs, legend=False).source
+    ours = {
+        (int(tail), int(head))
+        for tail, head in re.findall(r"^\tn(\d+) -> n(\d+)", source, re.MULTILINE)
+    }
+    assert len(re.findall(r"^\tn\d+ \[", source, re.MULTILINE)) == len(nodes)
+    assert ours == edges
+
+
+def test_a_chain_of_a_thousand_operations_draws():
+    x = torch.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(1000):  # torchviz's recursive walk gives up on this (RecursionError)
+        y = y * 1.001
+    render = draw_graph(y, {"x": x, "y": y})
+    labels = list(render.node_names.values())
+    assert labels.count("MulBackward0") == 1000
+    assert labels.count("x") == labels.count("y") == labels.count("AccumulateGrad") == 1
+
+
+def test_a_kept_gradient_of_a_non_leaf_is_in_its_label():
+    x = torch.tensor(3.0, requires_grad=True)
+    hidden = x * 2
+    hidden.retain_grad()
+    out = hidden**2
+    out.backward()
+    source = draw_graph((out, hidden), {"x": x, "hidden": hidden, "out": out}).source
+    assert "hidden = 6\ngrad = 12" in source  # d(hidden²)/d hidden = 2 · 6
+
+
+def test_leaves_are_boxes_and_other_tensors_octagons():
+    # The shapes the course's prose and legend promise, written here, not read from STYLES.
+    x, y = cube_plus_linear()
+    by_label = {
+        label.split(" = ")[0]: attrs
+        for label, attrs in node_attributes(draw_graph(y, {"x": x, "y": y}).source).values()
+    }
+    assert "shape=box" in by_label["x"]
+    assert "shape=octagon" in by_label["y"]
+    assert "shape=ellipse" in by_label["MulBackward0"]
+
+
+def test_legend_text_is_readable():
+    x, y = cube_plus_linear()
+    legend = draw_graph(y).source.split("subgraph cluster_legend")[1]
+    sizes = re.findall(r"fontsize=(\d+)", legend)
+    assert sizes and min(int(size) for size in sizes) >= 9  # smaller is unreadable when projected

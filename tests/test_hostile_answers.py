@@ -520,6 +520,7 @@ def predict_zeroes_the_inputs(model, inputs):
         (lambda model, inputs: predict_right(model, inputs).double() + 0.001, "does not return"),
         (lambda model, inputs: predict_right(model, inputs).T, "does not return"),
         (lambda model, inputs: model(inputs), "recorded a graph"),
+        (lambda model, inputs: predict_right(model, inputs).requires_grad_(), "require grad"),
         (lambda model, inputs: predict_right(model, inputs).tolist(), "return the tensor"),
     ],
 )
@@ -820,3 +821,17 @@ def test_printing_keeps_the_first_twenty_lines_and_counts_the_rest_exactly():
     lines = output.text().splitlines()
     assert lines[:3] == ["line 0", "line 1", "line 2"] and len(lines) == 21
     assert lines[-1] == "... 9981 more lines (the check shows the first 20)"
+
+
+def test_a_function_that_checks_itself_keeps_the_time_limit():
+    start = time.monotonic()
+
+    def checks_itself_then_sleeps(x_value):
+        evaluate(simple_right, SIMPLE_FUNCTION)  # a check within the check
+        while time.monotonic() < start + 20:
+            time.sleep(0.1)
+        return 0.0
+
+    feedback = evaluate(checks_itself_then_sleeps, SIMPLE_FUNCTION)
+    assert not feedback.passed and "did not finish within" in feedback.message
+    assert time.monotonic() - start < 10

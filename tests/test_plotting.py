@@ -46,3 +46,60 @@ def test_importing_the_toolkit_changes_no_settings():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def run_in_kernel(source: str, **environment: str) -> list:
+    """Run one cell in a fresh notebook kernel with extra environment variables."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True)
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        client.execute()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return notebook.cells[0].outputs
+
+
+FIGURE_CELL = (
+    "from utils.plotting import use_course_style\n"
+    "use_course_style()\n"
+    "import matplotlib.pyplot as plt\n"
+    "plt.plot([0, 1], [1, 0])\n"
+    "plt.show()\n"
+)
+
+
+def test_a_file_backend_in_the_environment_still_shows_the_figures():
+    outputs = run_in_kernel(FIGURE_CELL, MPLBACKEND="Agg")
+    assert any("image/png" in output.get("data", {}) for output in outputs)
+    said = "".join(output.get("text", "") for output in outputs)
+    assert "MPLBACKEND" in said and "inline" in said
+
+
+def test_the_default_backend_shows_figures_and_says_nothing():
+    outputs = run_in_kernel(FIGURE_CELL)
+    assert any("image/png" in output.get("data", {}) for output in outputs)
+    assert not [output for output in outputs if output.output_type == "stream"]
+
+
+def test_a_backend_that_does_not_exist_is_named_in_one_line():
+    code = "from utils.plotting import use_course_style\nuse_course_style()"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "MPLBACKEND": "nonsense"},
+    )
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert result.returncode != 0
+    assert "MPLBACKEND" in last_line and "'nonsense'" in last_line

@@ -33,7 +33,10 @@ METADATA = {
 }
 MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 NEXT_HEADING = "## Next"
-BINDER = "https://mybinder.org/v2/gh/autograd-hands-on/autograd-hands-on/HEAD?urlpath=lab/tree/notebooks/"
+# Binder and Colab open the course from GitHub: this repository, at a branch that changes
+# rarely (a Binder link to HEAD rebuilds the whole torch image after every push).
+REPOSITORY = "autograd-hands-on/autograd-hands-on"
+BRANCH = "stable"
 
 
 def course_notebooks() -> list[Path]:
@@ -157,15 +160,21 @@ def next_cell_source(paths: list[Path], index: int) -> str:
 
 
 def course_map(paths: list[Path]) -> str:
-    """The README's course map: one line per notebook, with its Binder link."""
-    lines = [MAP_START, "", "| # | Notebook | Open on Binder |", "|---|---|---|"]
+    """The README's course map: one line per notebook, with its Binder and Colab links."""
+    lines = [
+        MAP_START,
+        "",
+        "| # | Notebook | Open on Binder | Open in Colab |",
+        "|---|---|---|---|",
+    ]
     for path in paths:
         number = NAME.match(path.name).group(1)
         title = title_of(nbformat.read(path, as_version=4))
         title = re.sub(r"^\d\d\s*·\s*", "", title)
-        lines.append(
-            f"| {number} | [{title}](notebooks/{path.name}) | [launch]({BINDER}{path.name}) |"
-        )
+        complete, student = f"notebooks/{path.name}", f"notebooks/student/{path.name}"
+        binder = f"[complete]({binder_link(complete)}) · [student]({binder_link(student)})"
+        colab = f"[complete]({colab_link(complete)}) · [student]({colab_link(student)})"
+        lines.append(f"| {number} | [{title}]({complete}) | {binder} | {colab} |")
     lines += ["", MAP_END]
     return "\n".join(lines)
 
@@ -193,6 +202,7 @@ def planned_navigation() -> dict[Path, str]:
         if last.cell_type != "markdown" or not last.source.startswith(NEXT_HEADING):
             raise SystemExit(f"{path.name}: the last cell must be a markdown '{NEXT_HEADING}' cell")
         last.source = next_cell_source(paths, index)
+        add_colab_parts(notebook, f"notebooks/{path.name}")
         for number, cell in enumerate(notebook.cells):
             kind = slide_type(cell, number)
             if kind is None:
@@ -205,8 +215,119 @@ def planned_navigation() -> dict[Path, str]:
     pattern = re.compile(re.escape(MAP_START) + ".*?" + re.escape(MAP_END), re.DOTALL)
     if not pattern.search(readme):
         raise SystemExit(f"README.md has no {MAP_START} ... {MAP_END} block")
-    planned[README] = pattern.sub(lambda _: course_map(paths), readme)
+    planned[README] = with_readme_badges(pattern.sub(lambda _: course_map(paths), readme))
     return planned
+
+
+# ------------------------------------------------------------- Binder and Colab links, Colab set-up
+
+BADGES_START, BADGES_END = "<!-- badges:start -->", "<!-- badges:end -->"
+COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+COLAB_BADGE = re.compile(r"^\[!\[Open in Colab\]\(.*$\n?", re.MULTILINE)
+# torchviz as pinned in pyproject.toml: Colab has Graphviz and torch, not torchviz.
+TORCHVIZ = "torchviz==0.0.3"
+BOOTSTRAP_START = "# ── Google Colab only: install the course helpers (Colab's own torch stays) ──"
+BOOTSTRAP_END = "# ── end of the Colab part ──"
+BOOTSTRAP_OLD_START = re.compile(r"# ── .*Colab.*──\n")
+BOOTSTRAP_OLD_END = re.compile(r"^# ── end of .*──$\n?", re.MULTILINE)
+# Runs in a kernel where the helpers are not installed, so it is written out whole; the
+# environment variable lets the test install from a local copy instead of GitHub.
+BOOTSTRAP = f"""{BOOTSTRAP_START}
+import sys
+
+if "google.colab" in sys.modules:
+    import importlib.util
+    import os
+    import subprocess
+
+    if importlib.util.find_spec("utils") is None:
+        print("Installing the course helpers for Colab; Colab's own torch is kept.")
+        github = "git+https://github.com/{REPOSITORY}@{BRANCH}"
+        source = os.environ.get("COURSE_SOURCE", github)
+        pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", source, "{TORCHVIZ}"]
+        installed = subprocess.run(pip, capture_output=True, text=True)
+        if installed.returncode != 0:
+            raise RuntimeError(installed.stderr.strip().splitlines()[-1])
+        importlib.invalidate_caches()
+{BOOTSTRAP_END}
+"""
+
+
+def binder_link(relative: str) -> str:
+    """A Binder link that opens the notebook at ``relative`` (a path in the repository)."""
+    return f"https://mybinder.org/v2/gh/{REPOSITORY}/{BRANCH}?urlpath=lab/tree/{relative}"
+
+
+def colab_link(relative: str) -> str:
+    """An "Open in Colab" link for the notebook at ``relative`` (a path in the repository)."""
+    return f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/{relative}"
+
+
+def colab_badge(relative: str) -> str:
+    """The badge line at the top of a notebook: a picture that links to the notebook in Colab."""
+    return f"[![Open in Colab]({COLAB_BADGE_IMAGE})]({colab_link(relative)})"
+
+
+def readme_badges() -> str:
+    """The README's top badges: the first notebook on Binder and in Colab."""
+    first = f"notebooks/{course_notebooks()[0].name}"
+    binder = f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_link(first)})"
+    return f"{BADGES_START}\n{binder}\n{colab_badge(first)}\n{BADGES_END}"
+
+
+def with_badge(cell_source: str, relative: str) -> str:
+    """A first cell's text with its Colab badge (pointing at ``relative``) under the title."""
+    title, _, rest = COLAB_BADGE.sub("", cell_source).partition("\n")
+    rest = rest.lstrip("\n")
+    return f"{title}\n\n{colab_badge(relative)}\n\n{rest}"
+
+
+def with_bootstrap(cell_source: str) -> str:
+    """A set-up cell's code with the Colab part at its top, as generated now.
+
+    An older version of the part (any text from a first line ``# ── ... Colab ... ──`` to the
+    line ``# ── end of ... ──``) is replaced; the rest of the cell is kept as it is.
+    """
+    while (start := BOOTSTRAP_OLD_START.match(cell_source)) is not None:
+        end = BOOTSTRAP_OLD_END.search(cell_source, start.end())
+        if end is None:
+            raise SystemExit(f"a set-up cell starts with {start.group(0)!r} but has no end line")
+        cell_source = cell_source[end.end() :].lstrip("\n")
+    return BOOTSTRAP + "\n" + cell_source.lstrip("\n")
+
+
+def add_colab_parts(notebook, relative: str) -> None:
+    """Put the Colab badge in the notebook's first cell and the Colab part in its set-up cell.
+
+    Args:
+        notebook: the notebook, changed in place.
+        relative: the notebook's path in the repository, for the badge's link.
+    """
+    notebook.cells[0].source = with_badge(notebook.cells[0].source, relative)
+    setup = next((cell for cell in notebook.cells if cell.cell_type == "code"), None)
+    if setup is None:
+        raise SystemExit(f"{relative}: no set-up cell (the first code cell)")
+    setup.source = with_bootstrap(setup.source)
+
+
+def point_badge_at_student_edition(student) -> None:
+    """Make a student notebook's Colab badge open the student edition, not the complete one."""
+    first = student.cells[0]
+    first.source = re.sub(r"(/blob/[^/]+/notebooks/)(?=\d\d_)", r"\1student/", first.source)
+
+
+def badge_as_text(cell_source: str) -> str:
+    """A first cell's text with its Colab badge as a plain link (the static site loads nothing
+    from the network; the link itself still opens the notebook in Colab)."""
+    return re.sub(r"\[!\[(Open in Colab)\]\([^)]*\)\]", r"[\1]", cell_source)
+
+
+def with_readme_badges(readme: str) -> str:
+    """The README with its top badges as generated now."""
+    pattern = re.compile(re.escape(BADGES_START) + ".*?" + re.escape(BADGES_END), re.DOTALL)
+    if not pattern.search(readme):
+        raise SystemExit(f"README.md has no {BADGES_START} ... {BADGES_END} block")
+    return pattern.sub(lambda _: readme_badges(), readme)
 
 
 # ------------------------------------------------------------------------ student edition
@@ -232,6 +353,7 @@ def student_edition(notebook):
             cell.outputs, cell.execution_count = [], None
     title, _, rest = student.cells[0].source.partition("\n")
     student.cells[0].source = f"{title}\n\n{BANNER}\n{rest}"
+    point_badge_at_student_edition(student)
     return student
 
 
@@ -284,6 +406,7 @@ def build_site(target: Path) -> list[Path]:
     pages, rows = [], []
     for path in course_notebooks():
         notebook = nbformat.read(path, as_version=4)
+        notebook.cells[0].source = badge_as_text(notebook.cells[0].source)
         body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": path.stem}})
         body = re.sub(r'href="(\d\d_[a-z0-9_]+)\.ipynb"', r'href="\1.html"', body)
         page = target / f"{path.stem}.html"

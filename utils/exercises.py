@@ -183,7 +183,9 @@ def _judge_predictions(function: Callable, exercise: Exercise) -> Feedback:
     if problem:
         return not_yet(problem)
     weights_after = [parameter.detach() for parameter in model.parameters()]
-    if not all(map(torch.equal, weights_before, weights_after)):
+    if len(weights_after) != len(weights_before) or not all(
+        map(torch.equal, weights_before, weights_after)
+    ):
         return not_yet(
             f"{call} changed the model's weights. A prediction only reads the model: "
             "compute model(inputs) and leave the parameters as they are."
@@ -202,11 +204,16 @@ def _judge_predictions(function: Callable, exercise: Exercise) -> Feedback:
         values, expected.to(torch.float64), rtol=1e-5, atol=1e-6
     ):
         return not_yet(f"{call} does not return model(inputs). {hint_pointer(exercise)}")
-    if answer.grad_fn is not None or answer.requires_grad:
+    if answer.grad_fn is not None:
         return not_yet(
             f"{call} returns the right numbers, but autograd recorded a graph for them "
             f"(the result has grad_fn = {type(answer.grad_fn).__name__}). model.eval() does "
             "not turn tracking off: compute inside `with torch.no_grad():`."
+        )
+    if answer.requires_grad:
+        return not_yet(
+            f"{call} returns the right numbers, but they require grad, so autograd would "
+            "track everything computed from them. Compute inside `with torch.no_grad():`."
         )
     return correct(exercise)
 

@@ -1,9 +1,10 @@
 """Draw PyTorch's autograd graph, the same way on every run and every machine.
 
-The course's one graph function is :func:`draw_graph`. It asks ``torchviz.make_dot``
-for the graph's structure, then renames every node in traversal order (``n0``,
-``n1``, ...) instead of torchviz's memory addresses, and styles the nodes so that
-the three kinds of node differ in colour *and* shape:
+The course's one graph function is :func:`draw_graph`. It walks the graph the way
+``torchviz.make_dot`` does (the same order, the same saved tensors), but without
+recursion, so a chain of thousands of operations draws too; it names every node in
+that order (``n0``, ``n1``, ...) instead of torchviz's memory addresses, and styles the
+nodes so that the three kinds of node differ in colour *and* shape:
 
 * leaf tensor (a box): a tensor you created with ``requires_grad=True``; its ``.grad``
   is filled in by ``backward()``;
@@ -18,8 +19,8 @@ install Graphviz, instead of an error.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 import graphviz
 import torch
@@ -50,8 +51,14 @@ FREED_NOTE = (
     "(call backward(retain_graph=True) to keep them)"
 )
 
-_NODE = re.compile(r"^\t(\S+) \[(.*)\]$", re.DOTALL)
-_EDGE = re.compile(r"^\t(\S+) -> (\S+)(?: \[(.*)\])?$", re.DOTALL)
+GRAPH_STYLE = {
+    "graph_attr": {"rankdir": "TB", "nodesep": "0.3", "ranksep": "0.35"},
+    "node_attr": {"fontname": "Helvetica", "fontsize": "11", "margin": "0.08,0.04"},
+    "edge_attr": {"arrowsize": "0.7"},
+}
+# A link to a saved tensor or a view's base: drawn dashed, and not used for the layout.
+SIDE_LINK = {"style": "dashed", "dir": "none", "constraint": "false"}
+SAVED_PREFIX = "_saved_"  # torchviz.dot.SAVED_PREFIX: where backward functions keep saved tensors
 
 
 def format_tensor(tensor: torch.Tensor, max_values: int = 6) -> str:
@@ -76,6 +83,98 @@ def _shape(tensor: torch.Tensor) -> str:
     return "(" + ", ".join(str(n) for n in tensor.shape) + ")"
 
 
+@dataclass
+class _Walk:
+    """What one walk of the graph found, in torchviz's order.
+
+    Attributes:
+        events: ``("node", obj, saved_label)`` and ``("edge", tail, head, side_link)`` in the
+            order ``torchviz.make_dot`` would emit them; ``saved_label`` is set for a tensor
+            found only as a saved tensor.
+        kinds: for ``id(obj)``, the kind of each tensor and function met on the way.
+    """
+
+    events: list[tuple] = field(default_factory=list)
+    kinds: dict[int, str] = field(default_factory=dict)
+
+
+def _walk(outputs: tuple[torch.Tensor, ...], show_saved: bool) -> _Walk:
+    """Walk the graph behind ``outputs`` once, without recursion.
+
+    The order of nodes and edges is torchviz's (``make_dot``'s depth-first walk), so node
+    names given in that order are the same on every run. The events hold a reference to
+    every object, so no ``id()`` is reused while the walk's result is alive.
+
+    Raises:
+        RuntimeError: when ``show_saved`` asks for saved tensors that backward() freed.
+    """
+    walk = _Walk()
+    seen: set[int] = set()
+    for tensor in outputs:
+        walk.kinds[id(tensor)] = "leaf" if tensor.grad_fn is None else "tensor"
+    for tensor in outputs:
+        if tensor._base is not None:
+            walk.kinds[id(tensor._base)] = "tensor"
+
+    def visit(fn) -> Iterator[object]:
+        """torchviz's ``add_nodes``: yields each next function instead of recursing."""
+        if id(fn) in seen:
+            return
+        seen.add(id(fn))
+        walk.kinds[id(fn)] = "function"
+        if show_saved:
+            for attr in dir(fn):
+                if not attr.startswith(SAVED_PREFIX):
+                    continue
+                value = getattr(fn, attr)
+                name = attr[len(SAVED_PREFIX) :]
+                items = [(name, value)] if torch.is_tensor(value) else []
+                if isinstance(value, tuple):
+                    items = [(f"{name}[{i}]", t) for i, t in enumerate(value) if torch.is_tensor(t)]
+                for label, saved in items:
+                    seen.add(id(saved))
+                    walk.events.append(("edge", fn, saved, True))
+                    walk.events.append(("node", saved, f"{label}\n{_shape(saved)}"))
+        variable = getattr(fn, "variable", None)
+        if variable is not None:
+            seen.add(id(variable))
+            walk.kinds[id(variable)] = "leaf"
+            walk.events.append(("node", variable, None))
+            walk.events.append(("edge", variable, fn, False))
+        walk.events.append(("node", fn, None))
+        for next_fn, _ in getattr(fn, "next_functions", ()):
+            if next_fn is not None:
+                walk.events.append(("edge", next_fn, fn, False))
+                yield next_fn
+        for saved in getattr(fn, "saved_tensors", ()):  # a custom Function's saved tensors
+            seen.add(id(saved))
+            walk.events.append(("edge", saved, fn, True))
+            walk.events.append(("node", saved, _shape(saved)))
+
+    def add_tensor(tensor: torch.Tensor) -> None:
+        """torchviz's ``add_base_tensor``: an output, then its history, then its base."""
+        if id(tensor) in seen:
+            return
+        seen.add(id(tensor))
+        walk.events.append(("node", tensor, None))
+        if tensor.grad_fn is not None:
+            stack = [visit(tensor.grad_fn)]
+            while stack:
+                next_fn = next(stack[-1], None)
+                if next_fn is None:
+                    stack.pop()
+                else:
+                    stack.append(visit(next_fn))
+            walk.events.append(("edge", tensor.grad_fn, tensor, False))
+        if tensor._is_view():
+            add_tensor(tensor._base)
+            walk.events.append(("edge", tensor._base, tensor, True))
+
+    for tensor in outputs:
+        add_tensor(tensor)
+    return walk
+
+
 class GraphRender:
     """A drawn autograd graph: SVG in JupyterLab, DOT text everywhere else.
 
@@ -84,12 +183,15 @@ class GraphRender:
         source: its DOT source, the render's text form.
         node_names: for each node name, what it stands for (``"x"``, ``"MulBackward0"``).
         notes: remarks shown under the picture (for example, why saved tensors are missing).
+        parts: the graph's nodes ``("node", name, label, attributes)`` and edges
+            ``("edge", tail, head, attributes)`` in drawing order, legend and notes left out.
     """
 
-    def __init__(self, digraph: graphviz.Digraph, node_names: dict[str, str], notes=()):
+    def __init__(self, digraph: graphviz.Digraph, node_names: dict[str, str], notes=(), parts=()):
         self.digraph = digraph
         self.node_names = node_names
         self.notes = tuple(notes)
+        self.parts = tuple(parts)
         self._svg: str | None = None
 
     @property
@@ -113,6 +215,14 @@ class GraphRender:
         if svg is None:
             return {"text/plain": INSTALL_HINT + "\n\n" + self.source}
         return {"image/svg+xml": svg, "text/plain": self.source}
+
+    def draw_into(self, graph: graphviz.Digraph, prefix: str = "") -> None:
+        """Add this render's nodes and edges (not its legend or notes) to ``graph``."""
+        for kind, first, second, attrs in self.parts:
+            if kind == "node":
+                graph.node(prefix + first, second, **attrs)
+            else:
+                graph.edge(prefix + first, prefix + second, **attrs)
 
 
 def draw_graph(
@@ -145,129 +255,76 @@ def draw_graph(
     Returns:
         A :class:`GraphRender`; put it last in a cell to see it.
     """
-    import torchviz  # imported here so that ``import utils.graph`` stays light
-
     if isinstance(outputs, torch.Tensor):
         outputs = (outputs,)
     outputs = tuple(outputs) if isinstance(outputs, tuple | list) else (outputs,)
     if not outputs or not all(isinstance(t, torch.Tensor) for t in outputs):
         raise TypeError("draw_graph() needs a tensor, or a tuple of tensors, to draw")
-    names = dict(names or {})
-    label_of = {id(t): name for name, t in names.items()}
-    highlighted = {str(id(obj)) for obj in highlight}
-    extra_lines = {str(id(obj)): text for obj, text in (annotate or {}).items()}
-
-    # Keep every object of the graph alive while torchviz walks it, so that each
-    # object's id (torchviz's node name) means the same object in both walks.
-    objects = _collect(outputs)
     notes = []
     try:
-        dot = torchviz.make_dot(outputs, show_saved=show_saved)
+        walk = _walk(outputs, show_saved)
     except RuntimeError:
         if not show_saved:
             raise
-        dot = torchviz.make_dot(outputs, show_saved=False)
+        walk = _walk(outputs, show_saved=False)
         notes.append(FREED_NOTE)
 
-    graph = graphviz.Digraph(
-        graph_attr={"rankdir": "TB", "nodesep": "0.3", "ranksep": "0.35"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11", "margin": "0.08,0.04"},
-        edge_attr={"arrowsize": "0.7"},
-    )
-    stable: dict[str, str] = {}
-    node_names: dict[str, str] = {}
-    kinds_used: list[str] = []
+    label_of = {id(t): name for name, t in (names or {}).items()}
+    highlighted = {id(obj) for obj in highlight}
+    extra_lines = {id(obj): text for obj, text in (annotate or {}).items()}
+    stable: dict[int, str] = {}
 
-    def rename(old: str) -> str:
-        if old not in stable:
-            stable[old] = f"n{len(stable)}"
-        return stable[old]
+    def name_of(obj: object) -> str:
+        if id(obj) not in stable:
+            stable[id(obj)] = f"n{len(stable)}"
+        return stable[id(obj)]
 
-    for line in dot.body:
-        line = line.rstrip("\n")
-        edge = _EDGE.match(line)
-        if edge:
-            tail, head, attrs = edge.groups()
-            # torchviz marks the link to a saved tensor with attributes (dir=none)
-            dashed = {"style": "dashed", "dir": "none", "constraint": "false"} if attrs else {}
-            graph.edge(rename(tail), rename(head), **dashed)
+    parts, node_names, kinds_used = [], {}, []
+    for event in walk.events:
+        if event[0] == "edge":
+            _, tail, head, side_link = event
+            attrs = dict(SIDE_LINK) if side_link else {}
+            parts.append(("edge", name_of(tail), name_of(head), attrs))
             continue
-        node = _NODE.match(line)
-        if not node:
-            continue
-        old, torchviz_attrs = node.groups()
-        if old in stable and stable[old] in node_names:
-            continue  # torchviz draws a saved input a second time; once is enough
-        obj, kind = objects.get(old, (None, _kind_from_torchviz(torchviz_attrs)))
-        name = rename(old)
-        if obj is None:  # a saved tensor: torchviz names it after the attribute
-            label = _torchviz_label(torchviz_attrs)
-        else:
-            label = _label(obj, kind, label_of, show_values)
+        _, obj, saved_label = event
+        name = name_of(obj)
+        if name in node_names:
+            continue  # a saved input met a second time: drawn once
+        kind = walk.kinds.get(id(obj), "saved")
+        label = saved_label if kind == "saved" else _label(obj, kind, label_of, show_values)
         node_names[name] = label.split("\n")[0].split(" = ")[0]
-        if old in extra_lines:
-            label += "\n" + extra_lines[old]
+        if id(obj) in extra_lines:
+            label += "\n" + extra_lines[id(obj)]
         attrs = dict(STYLES[kind])
-        if old in highlighted:
+        if id(obj) in highlighted:
             attrs.update(HIGHLIGHT)
-        graph.node(name, label, **attrs)
+        parts.append(("node", name, label, attrs))
         if kind not in kinds_used:
             kinds_used.append(kind)
 
+    render = GraphRender(graphviz.Digraph(**GRAPH_STYLE), node_names, notes, parts)
+    render.draw_into(render.digraph)
     if legend:
-        with graph.subgraph(name="cluster_legend") as box:
-            box.attr(label="legend", fontname="Helvetica", fontsize="10", color="#999999")
-            shown = [k for k in ("leaf", "function", "tensor", "saved") if k in kinds_used]
-            for kind in shown:
-                box.node(f"legend_{kind}", LEGEND[kind], fontsize="9", **STYLES[kind])
-            for upper, lower in zip(shown, shown[1:], strict=False):  # stack them in a column
-                box.edge(f"legend_{upper}", f"legend_{lower}", style="invis")
+        _add_legend(render.digraph, kinds_used)
     for note in notes:
-        graph.attr(label=note, labelloc="b", fontname="Helvetica", fontsize="10")
-    return GraphRender(graph, node_names, notes)
+        render.digraph.attr(label=note, labelloc="b", fontname="Helvetica", fontsize="10")
+    return render
 
 
-def _collect(outputs: tuple[torch.Tensor, ...]) -> dict[str, tuple[object, str]]:
-    """Map ``str(id(obj))`` to ``(obj, kind)`` for every tensor and function in the graph."""
-    found: dict[str, tuple[object, str]] = {}
-    stack = []
-    for tensor in outputs:
-        found[str(id(tensor))] = (tensor, "leaf" if tensor.grad_fn is None else "tensor")
-        if tensor._base is not None:
-            found[str(id(tensor._base))] = (tensor._base, "tensor")
-        if tensor.grad_fn is not None:
-            stack.append(tensor.grad_fn)
-    while stack:
-        fn = stack.pop()
-        if str(id(fn)) in found:
-            continue
-        found[str(id(fn))] = (fn, "function")
-        variable = getattr(fn, "variable", None)
-        if variable is not None:
-            found[str(id(variable))] = (variable, "leaf")
-        for next_fn, _ in getattr(fn, "next_functions", ()):
-            if next_fn is not None:
-                stack.append(next_fn)
-    return found
-
-
-def _kind_from_torchviz(attrs: str) -> str:
-    colours = {"lightblue": "leaf", "orange": "saved", "darkolivegreen1": "tensor"}
-    match = re.search(r"fillcolor=(\w+)", attrs)
-    return colours.get(match.group(1), "tensor") if match else "function"
-
-
-def _torchviz_label(attrs: str) -> str:
-    match = re.search(r'label="((?:[^"\\]|\\.)*)"|label=(\S+)', attrs)
-    if not match:
-        return "?"
-    text = match.group(1) if match.group(1) is not None else match.group(2)
-    return "\n".join(part.strip() for part in text.split("\n") if part.strip())
+def _add_legend(graph: graphviz.Digraph, kinds_used: list[str]) -> None:
+    """A box that explains each kind of node drawn, stacked in a column."""
+    with graph.subgraph(name="cluster_legend") as box:
+        box.attr(label="legend", fontname="Helvetica", fontsize="10", color="#999999")
+        shown = [k for k in ("leaf", "function", "tensor", "saved") if k in kinds_used]
+        for kind in shown:
+            box.node(f"legend_{kind}", LEGEND[kind], fontsize="9", **STYLES[kind])
+        for upper, lower in zip(shown, shown[1:], strict=False):
+            box.edge(f"legend_{upper}", f"legend_{lower}", style="invis")
 
 
 def _label(obj: object, kind: str, label_of: dict[int, str], show_values: bool) -> str:
     if kind == "function":
-        return type(obj).__name__ if obj is not None else "?"
+        return type(obj).__name__
     tensor = obj
     name = label_of.get(id(tensor), "tensor")
     if not show_values:
@@ -285,24 +342,12 @@ def side_by_side(renders: Mapping[str, GraphRender]) -> GraphRender:
         renders: title -> render, e.g. ``{"x > 0": draw_graph(y1), "x ≤ 0": draw_graph(y2)}``.
             Their legends are left out.
     """
-    graph = graphviz.Digraph(
-        graph_attr={"rankdir": "TB", "nodesep": "0.3", "ranksep": "0.35"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11", "margin": "0.08,0.04"},
-        edge_attr={"arrowsize": "0.7"},
-    )
+    graph = graphviz.Digraph(**GRAPH_STYLE)
     node_names: dict[str, str] = {}
     for index, (title, render) in enumerate(renders.items()):
         prefix = f"g{index}_"
         with graph.subgraph(name=f"cluster_{index}") as box:
             box.attr(label=title, fontname="Helvetica", fontsize="12", color="#999999")
-            in_legend = False
-            for line in render.digraph.body:
-                in_legend = in_legend or line.startswith("\tsubgraph cluster_legend")
-                if in_legend:
-                    in_legend = line != "\t}\n"
-                    continue
-                if line.startswith(("\tgraph ", "\tlabel=", "\tfontname=")):
-                    continue
-                box.body.append(re.sub(r"(^\t|-> )(n\d+)", rf"\g<1>{prefix}\g<2>", line))
+            render.draw_into(box, prefix)
         node_names.update({prefix + name: label for name, label in render.node_names.items()})
     return GraphRender(graph, node_names)

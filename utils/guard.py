@@ -178,8 +178,8 @@ def _time_limit(seconds: float) -> Iterator[None]:
     second, in case the learner's code catches the first one.
     """
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
+    if not usable or _TIMER_ARMED[0]:  # inside a limited call (a check within a check),
+        yield  # the outer limit stands
         return
     previous = signal.signal(signal.SIGALRM, _raise_time_limit)
     _TIMER_ARMED[0] = True
@@ -218,12 +218,13 @@ def session(time_limit: float = TIME_LIMIT_SECONDS) -> Iterator[CappedOutput]:
         time_limit: seconds for all the calls of :func:`guarded_call` inside, together.
     """
     output = CappedOutput()
+    outer_time_left = _TIME_LEFT[0]
     _TIME_LEFT[0] = time_limit
     try:
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             yield output
     finally:
-        _TIME_LEFT[0] = None
+        _TIME_LEFT[0] = outer_time_left
         restore_standard_state()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from types import ModuleType
+
 # Okabe & Ito (2008): distinguishable with the common forms of colour blindness.
 COLORS = {
     "blue": "#0072B2",
@@ -40,8 +43,53 @@ def course_style() -> dict:
     return style
 
 
-def use_course_style() -> None:
-    """Apply the course's figure style to matplotlib; call it once, in a notebook's set-up cell."""
-    import matplotlib  # not pyplot: a notebook without figures need not load it
+# Backends that draw to files only: in a notebook they show no figure at all.
+FILE_BACKENDS = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
+
+def import_matplotlib() -> ModuleType:
+    """Import matplotlib, naming the environment variable when it is what breaks the import.
+
+    Raises:
+        ValueError: when ``MPLBACKEND`` names no backend, with what to do about it.
+    """
+    try:
+        import matplotlib  # not pyplot: a notebook without figures need not load it
+    except ValueError as error:
+        variable = os.environ.get("MPLBACKEND")
+        if variable and "backend" in str(error):
+            raise ValueError(
+                f"the environment variable MPLBACKEND is set to {variable!r}, which is not a "
+                "matplotlib backend: unset it (or set it to 'inline') and restart the kernel"
+            ) from None
+        raise
+    return matplotlib
+
+
+def use_course_style() -> None:
+    """Apply the course's figure style to matplotlib; call it once, in a notebook's set-up cell.
+
+    Call it before ``import matplotlib.pyplot``. In a notebook whose environment sets a
+    backend that only writes files (``MPLBACKEND=Agg``, common on servers), figures would
+    silently not appear; the notebook then draws them inline and says so in one line.
+    """
+    matplotlib = import_matplotlib()
     matplotlib.rcParams.update(course_style())
+    _figures_inline_in_a_notebook(matplotlib)
+
+
+def _figures_inline_in_a_notebook(matplotlib: ModuleType) -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return  # not a notebook kernel: a file backend is what the user asked for
+    backend = str(matplotlib.get_backend(auto_select=False) or "").lower()
+    if backend in FILE_BACKENDS:
+        shell.run_line_magic("matplotlib", "inline")
+        print(
+            f"matplotlib's backend was {backend!r} (from MPLBACKEND), which shows no figures "
+            "in a notebook: this notebook draws them inline."
+        )

@@ -711,8 +711,12 @@ class Playground(widgets.HBox):
         for handle, item in zip(self._handles, items, strict=False):
             handle.update(self._displayable(item))
 
-    def _ipython_display_(self) -> None:
-        display(self._repr_mimebundle_(), raw=True)
+    def _ipython_display_(self, **kwargs) -> None:
+        show_controls = getattr(super(), "_ipython_display_", None)
+        if show_controls is not None:  # ipywidgets 7 (Google Colab): widgets display themselves
+            show_controls(**kwargs)
+        else:  # ipywidgets 8: widgets describe themselves as a mime bundle
+            display(self._repr_mimebundle_(), raw=True)
         self._handles = [display(self._displayable(item), display_id=True) for item in self.draw()]
 
     def _displayable(self, item):
