@@ -165,6 +165,13 @@ PLAYGROUNDS: dict[str, dict[str, list[Move]]] = {
             Move(slider(0, "ArrowLeft", 10), ["10 layers, relu"]),
         ],
     },
+    "10_functional_autograd.ipynb": {
+        "forward_reverse_explorer()": [
+            Move(slider(0), ["5 inputs → 16 outputs", "5 forward passes"]),
+            Move(slider(1, "ArrowLeft", 15), ["1 backward pass", "fewer passes: reverse mode"]),
+            Move(tick(0), ["measured on this machine"]),
+        ],
+    },
 }
 
 

@@ -556,9 +556,13 @@ def notebook_solution(notebook: str, name: str) -> list[str]:
     path = Path(__file__).resolve().parent.parent / "notebooks" / f"{notebook}.ipynb"
     for cell in json.loads(path.read_text("utf-8"))["cells"]:
         source = "".join(cell["source"])
-        if f"def {name}(" in source and "### BEGIN SOLUTION" in source:
-            body = source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
-            return [line.strip() for line in body.strip().splitlines()]
+        defines = f"def {name}(" in source or f"class {name}(" in source
+        if defines and "### BEGIN SOLUTION" in source:
+            # a class may have a solution block in each method
+            blocks = [
+                part.split("### END SOLUTION")[0] for part in source.split("### BEGIN SOLUTION")[1:]
+            ]
+            return [line.strip() for block in blocks for line in block.strip().splitlines()]
     raise AssertionError(f"{notebook} has no solution cell for {name}")
 
 

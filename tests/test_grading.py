@@ -140,11 +140,52 @@ def train_regressor(steps: int) -> list[float]:
         losses.append(loss.item())
     return losses
 """,
+    "per_sample_gradients": """
+def per_sample_gradients(loss_of_one, weight, inputs, targets):
+    gradient_of_one = torch.func.grad(loss_of_one)
+    gradients = [gradient_of_one(weight, x, t) for x, t in zip(inputs, targets)]
+    return torch.stack(gradients).sum(dim=0)  # summed: the batch's gradient, not each example's
+""",
+    "directional_derivative": """
+def directional_derivative(function, point, direction):
+    return direction @ torch.func.jacrev(function)(point)  # reverse mode, and v @ J, not J @ v
+""",
+    "Softplus": """
+class Softplus(torch.autograd.Function):
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x):
+        return torch.log1p(torch.exp(x))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (x,) = inputs
+        ctx.save_for_backward(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return torch.sigmoid(x)  # forgets grad_output: the chain rule stops here
+""",
 }
 STUB = """
 def {name}(*args):
     # Your code here: replace the next line.
     raise NotImplementedError
+"""
+# An exercise whose answer is a class (a custom autograd.Function) has a class as its stub.
+CLASS_STUB = """
+class {name}(torch.autograd.Function):
+    @staticmethod
+    def forward(x):
+        # Your code here: replace the next line.
+        raise NotImplementedError
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        # Your code here: replace the next line.
+        raise NotImplementedError
 """
 
 
@@ -179,8 +220,10 @@ def test_the_graded_check_raises_on_a_wrong_answer_where_check_stays_kind(name):
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
 def test_the_graded_check_raises_on_the_stub(name):
+    is_class = EXERCISES[name].solution.lstrip().startswith("class ")
+    stub = (CLASS_STUB if is_class else STUB).format(name=name)
     with pytest.raises(AssertionError, match="not written yet"):
-        assert_correct(define(STUB.format(name=name), name))
+        assert_correct(define(stub, name))
 
 
 def test_the_graded_check_raises_on_an_unknown_exercise_or_a_result():

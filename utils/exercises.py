@@ -565,3 +565,7 @@ EXERCISES = {
 from utils.debugging import FIT_RELATIVE, TRAIN_REGRESSOR  # noqa: E402  (notebook 09)
 
 EXERCISES.update({exercise.name: exercise for exercise in (FIT_RELATIVE, TRAIN_REGRESSOR)})
+
+from utils.functional import DIRECTIONAL_DERIVATIVE, PER_SAMPLE_GRADIENTS, SOFTPLUS  # noqa: E402  (notebook 10)
+
+EXERCISES.update({e.name: e for e in (PER_SAMPLE_GRADIENTS, DIRECTIONAL_DERIVATIVE, SOFTPLUS)})
