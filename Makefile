@@ -12,6 +12,9 @@ FIRST_NOTEBOOK := notebooks/$(if $(filter student,$(EDITION)),student/)01_requir
 # Jupyter refuses to run as root unless told to (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
+# The course's Jupyter settings (a notebook's kernel stops when its tab closes or after ten
+# idle minutes, so one learner's memory stays within Binder's); the learner's own come first.
+COURSE_CONFIG := JUPYTER_CONFIG_PATH=$(CURDIR)/tools/jupyter-config$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
 PYTEST_ARGS ?=
 
 .PHONY: help lab present test lint format outputs navigation site bench clean
@@ -29,14 +32,14 @@ help:
 
 lab: $(VENV)/.lab-installed
 	@sh tools/system-packages.sh dot
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
+	$(COURSE_CONFIG) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
 
 # Presenting: the same server, with its own settings (deck mode on, fonts for a projector)
 # kept in .venv so that a teacher's everyday JupyterLab settings stay as they are.
 present: $(VENV)/.lab-installed
 	@sh tools/system-packages.sh dot
 	rm -rf $(VENV)/present-settings && cp -r tools/present-settings $(VENV)/present-settings
-	JUPYTERLAB_SETTINGS_DIR=$(VENV)/present-settings $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
+	$(COURSE_CONFIG) JUPYTERLAB_SETTINGS_DIR=$(VENV)/present-settings $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
 		--ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
 
 site: $(VENV)/.test-installed

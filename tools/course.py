@@ -145,14 +145,23 @@ def write(notebook, path: Path) -> None:
 
 
 def next_cell_source(paths: list[Path], index: int) -> str:
-    """The "Next" section of notebook ``index``: a link to the following notebook."""
+    """The "Next" section of notebook ``index``: a link to the following notebook, and what
+    happens to this notebook's kernel when the learner moves on."""
+    kernel = (
+        "When you move on, close this tab: in the course's JupyterLab (`make lab`, Binder, "
+        "a hub set up as the README says) that also stops this notebook's kernel, the Python "
+        "process behind it (about 300 MB), so the whole course fits in Binder's memory. Your "
+        "saved file stays. A kernel that runs nothing for ten minutes is stopped too: to "
+        "carry on in that notebook, click *No Kernel* at its top right, choose *Select*, and "
+        "run it again from the top (Run ▸ Run All Cells)."
+    )
     if index + 1 < len(paths):
         following = paths[index + 1]
         title = title_of(nbformat.read(following, as_version=4))
-        return f"{NEXT_HEADING}\n\nContinue with [{title}]({following.name})."
+        return f"{NEXT_HEADING}\n\nContinue with [{title}]({following.name}).\n\n{kernel}"
     return (
         f"{NEXT_HEADING}\n\nThis is the last notebook: well done. "
-        f"Back to the [first notebook]({paths[0].name})."
+        f"Back to the [first notebook]({paths[0].name}).\n\n{kernel}"
     )
 
 
