@@ -16,6 +16,7 @@ LAB_ARGS ?=
 # idle minutes, so one learner's memory stays within Binder's); the learner's own come first.
 COURSE_CONFIG := JUPYTER_CONFIG_PATH=$(CURDIR)/tools/jupyter-config$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
 PYTEST_ARGS ?=
+PROXY := $(VENV)/proxy/node_modules/.bin/configurable-http-proxy
 
 .PHONY: help lab present test lint format outputs navigation site bench clean
 
@@ -46,7 +47,7 @@ site: $(VENV)/.test-installed
 	$(BIN)/python tools/course.py site _site
 	@echo "Open _site/index.html"
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed $(PROXY)
 	@sh tools/system-packages.sh --require dot
 	@sh tools/system-packages.sh chromium
 	$(MAKE) --no-print-directory lint
@@ -84,6 +85,14 @@ $(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.lab-installed
+
+# JupyterHub's proxy, for the test of a class on a real hub (tests/test_hub.py): an npm
+# package, installed into .venv/proxy when npm is there (a note otherwise; the test then skips).
+$(PROXY): | $(BIN)/python
+	@sh tools/system-packages.sh npm
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix $(VENV)/proxy configurable-http-proxy@5.3.0; \
+	fi
 
 clean:
 	rm -rf $(VENV)
