@@ -362,3 +362,35 @@ def test_the_site_reads_from_the_first_page_to_the_last(context, tmp_path):
         assert page.locator("img[src^='data:image/svg+xml']").count() > 0, "graphs show"
     finally:
         page.close()
+
+
+def test_opening_a_notebook_and_saving_it_changes_nothing(context, tmp_path):
+    """A learner opens a notebook, runs nothing, saves: the file stays as in git (no conflict
+    on the next `git pull`), and the tab is not marked as changed."""
+    path = NOTEBOOKS[0]
+    exposed = ("--LabApp.expose_app_in_browser=True",)  # to wait for the kernel's answer
+    with lab_server(tmp_path / "lab", extra_args=exposed) as server:
+        copy = server.root / "notebooks" / path.name
+        page = context.new_page()
+        try:
+            open_notebook(page, server, path.name)
+            # JupyterLab writes the kernel's language_info into the notebook when the kernel
+            # first answers: wait for that answer, then for the notebook to take it.
+            kernel = """() => [...window.jupyterapp.shell.widgets('main')]
+                .map(w => w.sessionContext?.session?.kernel).find(k => k)"""
+            page.wait_for_function(kernel, timeout=60_000)
+            page.evaluate(f"async () => {{ await ({kernel})().info; }}")
+            page.wait_for_timeout(1000)
+            dirty = page.locator(".lm-TabBar-tab.jp-mod-dirty").count()
+            saved_before = copy.stat().st_mtime_ns
+            cell_locator(page, 0).click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+s")
+            deadline = time.monotonic() + 15
+            while copy.stat().st_mtime_ns == saved_before and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert copy.stat().st_mtime_ns != saved_before, "the notebook was saved"
+            assert copy.read_bytes() == path.read_bytes(), "opening and saving changed the file"
+            assert dirty == 0, "the tab was marked as changed before anything ran"
+        finally:
+            page.close()

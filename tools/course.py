@@ -29,7 +29,18 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 METADATA = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-    "language_info": {"name": "python", "pygments_lexer": "ipython3"},
+    # As the kernel fills it in when JupyterLab opens the notebook, so that opening and saving
+    # changes nothing (a learner's clone stays clean for `git pull`). "version" is the Python
+    # the course is tested with; a kernel on another Python still rewrites that one line.
+    "language_info": {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": "3.11.7",
+    },
 }
 MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 NEXT_HEADING = "## Next"
