@@ -16,6 +16,8 @@ LAB_ARGS ?=
 # idle minutes, so one learner's memory stays within Binder's); the learner's own come first.
 COURSE_CONFIG := JUPYTER_CONFIG_PATH=$(CURDIR)/tools/jupyter-config$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
 PYTEST_ARGS ?=
+# The address JupyterLab prints (and opens) is the first notebook, not the Launcher.
+OPEN_FIRST = --LabApp.default_url=/lab/tree/$(FIRST_NOTEBOOK)
 PROXY := $(VENV)/proxy/node_modules/.bin/configurable-http-proxy
 
 .PHONY: help lab present test lint format outputs navigation site bench clean
@@ -33,7 +35,8 @@ help:
 
 lab: $(VENV)/.lab-installed
 	@sh tools/system-packages.sh dot
-	$(COURSE_CONFIG) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
+	$(COURSE_CONFIG) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ROOT_FLAG) \
+		$(OPEN_FIRST) $(LAB_ARGS)
 
 # Presenting: the same server, with its own settings (deck mode on, fonts for a projector)
 # kept in .venv so that a teacher's everyday JupyterLab settings stay as they are.
@@ -41,9 +44,9 @@ present: $(VENV)/.lab-installed
 	@sh tools/system-packages.sh dot
 	rm -rf $(VENV)/present-settings && cp -r tools/present-settings $(VENV)/present-settings
 	$(COURSE_CONFIG) JUPYTERLAB_SETTINGS_DIR=$(VENV)/present-settings $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
-		--ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
+		--ServerApp.root_dir=. $(ROOT_FLAG) $(OPEN_FIRST) $(LAB_ARGS)
 
-site: $(VENV)/.test-installed
+site: $(VENV)/.lab-installed
 	$(BIN)/python tools/course.py site _site
 	@echo "Open _site/index.html"
 
