@@ -17,6 +17,9 @@ COURSE_NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 # Jupyter refuses to run as root unless told to (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
+# The course's Jupyter settings (a notebook's kernel stops when its tab closes or after ten
+# idle minutes, so one learner's memory stays within Binder's); the learner's own come first.
+COURSE_CONFIG := JUPYTER_CONFIG_PATH=$(CURDIR)/tools/jupyter-config$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
 PYTEST_ARGS ?=
 # Where pip finds torch (a Makefile variable, or from the environment; empty: the default index
 # only). On Linux, PyTorch's CPU wheel index, as pytorch.org's "Start Locally" gives it: the
@@ -29,6 +32,9 @@ TORCH_PIP_OPTIONS = $(if $(strip $(TORCH_INDEX_URL)),--extra-index-url $(TORCH_I
 # More options for the step that installs the other pins (the tests use --dry-run --report FILE).
 INSTALL_OPTIONS ?=
 PIP_INSTALL = $(BIN)/python -m pip install --quiet
+# The address JupyterLab prints (and opens) is the first notebook, not the Launcher.
+OPEN_FIRST = --LabApp.default_url=/lab/tree/$(FIRST_NOTEBOOK)
+PROXY := $(VENV)/proxy/node_modules/.bin/configurable-http-proxy
 
 .PHONY: help lab workspace present test lint format outputs navigation site assignment bench clean
 
@@ -48,7 +54,8 @@ help:
 
 lab: $(VENV)/.lab-installed $(PREPARE)
 	@sh tools/system-packages.sh dot
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
+	$(COURSE_CONFIG) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ROOT_FLAG) \
+		$(OPEN_FIRST) $(LAB_ARGS)
 
 # A learner's own copy of the student edition: the first time, every notebook; after a course
 # update, only the notebooks that are new. A notebook already there is never replaced.
@@ -60,14 +67,14 @@ workspace: $(VENV)/.lab-installed
 present: $(VENV)/.lab-installed $(PREPARE)
 	@sh tools/system-packages.sh dot
 	rm -rf $(VENV)/present-settings && cp -r tools/present-settings $(VENV)/present-settings
-	JUPYTERLAB_SETTINGS_DIR=$(VENV)/present-settings $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
-		--ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
+	$(COURSE_CONFIG) JUPYTERLAB_SETTINGS_DIR=$(VENV)/present-settings $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
+		--ServerApp.root_dir=. $(ROOT_FLAG) $(OPEN_FIRST) $(LAB_ARGS)
 
-site: $(VENV)/.test-installed
+site: $(VENV)/.lab-installed
 	$(BIN)/python tools/course.py site _site
 	@echo "Open _site/index.html"
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed $(PROXY)
 	@sh tools/system-packages.sh --require dot
 	@sh tools/system-packages.sh chromium
 	$(MAKE) --no-print-directory lint
@@ -122,6 +129,14 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.torch-installed
 	$(PIP_INSTALL) $(INSTALL_OPTIONS) -r $(VENV)/requirements-test.txt
 	$(PIP_INSTALL) --no-deps -e .
 	touch $@ $(VENV)/.lab-installed
+
+# JupyterHub's proxy, for the test of a class on a real hub (tests/test_hub.py): an npm
+# package, installed into .venv/proxy when npm is there (a note otherwise; the test then skips).
+$(PROXY): | $(BIN)/python
+	@sh tools/system-packages.sh npm
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix $(VENV)/proxy configurable-http-proxy@5.3.0; \
+	fi
 
 clean:
 	rm -rf $(VENV)

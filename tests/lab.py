@@ -55,11 +55,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class LabServer:
-    """A running JupyterLab: ``url``, ``token``, and helpers for its REST API."""
+COURSE_CONFIG = ROOT / "tools" / "jupyter-config"
 
-    def __init__(self, url: str, token: str, root: Path):
-        self.url, self.token, self.root = url, token, root
+
+class LabServer:
+    """A running JupyterLab: ``url``, ``token``, ``pid``, and helpers for its REST API."""
+
+    def __init__(self, url: str, token: str, root: Path, pid: int = 0):
+        self.url, self.token, self.root, self.pid = url, token, root, pid
 
     def api(self, path: str, method: str = "GET"):
         request = urllib.request.Request(
@@ -81,10 +84,28 @@ class LabServer:
         workspace = notebook.removesuffix(".ipynb").replace("_", "-")
         return f"{self.url}/lab/workspaces/{workspace}/tree/notebooks/{notebook}?token={self.token}"
 
+    def memory(self) -> dict:
+        """Resident memory (RSS, MB) of the server and of every process it started (kernels)."""
+        import psutil
+
+        server = psutil.Process(self.pid)
+        total, kernels = 0, 0
+        for process in [server, *server.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+                kernels += "ipykernel" in " ".join(process.cmdline())
+            except psutil.NoSuchProcess:
+                continue
+        return {"total_mb": round(total / 2**20), "kernels": kernels}
+
 
 @contextmanager
-def lab_server(workdir: Path, extra_args: tuple[str, ...] = ()):
-    """Run JupyterLab on a copy of the notebooks in ``workdir``; stop it afterwards."""
+def lab_server(workdir: Path, extra_args: tuple[str, ...] = (), course_config: bool = True):
+    """Run JupyterLab on a copy of the notebooks in ``workdir``; stop it afterwards.
+
+    ``course_config``: read the course's Jupyter settings (tools/jupyter-config), as
+    ``make lab`` and Binder do.
+    """
     root = workdir / "course"
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     settings, workspaces = workdir / "settings", workdir / "workspaces"
@@ -110,9 +131,12 @@ def lab_server(workdir: Path, extra_args: tuple[str, ...] = ()):
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(workspaces),
     }
+    if course_config:
+        paths = [str(COURSE_CONFIG), os.environ.get("JUPYTER_CONFIG_PATH", "")]
+        environment["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in paths if p)
     log = (workdir / "server.log").open("w")
     process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    server = LabServer(f"http://127.0.0.1:{port}", token, root)
+    server = LabServer(f"http://127.0.0.1:{port}", token, root, process.pid)
     try:
         deadline = time.monotonic() + 60
         while True:

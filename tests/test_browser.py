@@ -12,6 +12,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import shlex
+import shutil
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +25,10 @@ import pytest
 
 from tests.lab import (
     ROOT,
+    SETTINGS,
     browser,
     browser_missing,
+    free_port,
     lab_server,
     open_and_run_all,
     open_notebook,
@@ -401,3 +407,91 @@ def test_the_site_reads_from_the_first_page_to_the_last(context, tmp_path):
         assert page.locator("img[src^='data:image/svg+xml']").count() > 0, "graphs show"
     finally:
         page.close()
+
+
+def test_opening_a_notebook_and_saving_it_changes_nothing(context, tmp_path):
+    """A learner opens a notebook, runs nothing, saves: the file stays as in git (no conflict
+    on the next `git pull`), and the tab is not marked as changed."""
+    path = NOTEBOOKS[0]
+    exposed = ("--LabApp.expose_app_in_browser=True",)  # to wait for the kernel's answer
+    with lab_server(tmp_path / "lab", extra_args=exposed) as server:
+        copy = server.root / "notebooks" / path.name
+        page = context.new_page()
+        try:
+            open_notebook(page, server, path.name)
+            # JupyterLab writes the kernel's language_info into the notebook when the kernel
+            # first answers: wait for that answer, then for the notebook to take it.
+            kernel = """() => [...window.jupyterapp.shell.widgets('main')]
+                .map(w => w.sessionContext?.session?.kernel).find(k => k)"""
+            page.wait_for_function(kernel, timeout=60_000)
+            page.evaluate(f"async () => {{ await ({kernel})().info; }}")
+            page.wait_for_timeout(1000)
+            dirty = page.locator(".lm-TabBar-tab.jp-mod-dirty").count()
+            saved_before = copy.stat().st_mtime_ns
+            cell_locator(page, 0).click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+s")
+            deadline = time.monotonic() + 15
+            while copy.stat().st_mtime_ns == saved_before and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert copy.stat().st_mtime_ns != saved_before, "the notebook was saved"
+            assert copy.read_bytes() == path.read_bytes(), "opening and saving changed the file"
+            assert dirty == 0, "the tab was marked as changed before anything ran"
+        finally:
+            page.close()
+
+
+def test_the_address_make_lab_prints_opens_the_first_notebook(context, tmp_path):
+    """Where no browser opens by itself (WSL, a remote machine), the learner pastes the address
+    that `make lab` prints: it must open the first notebook, as the README promises."""
+    dry_run = subprocess.run(
+        ["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    commands = dry_run.replace("\\\n", " ").splitlines()
+    line = next(command for command in commands if "jupyter lab" in command)
+    words = shlex.split(line)
+    environment = dict(os.environ)
+    while "=" in words[0] and not words[0].startswith("-"):
+        key, _, value = words.pop(0).partition("=")
+        environment[key] = value
+    words[0] = str(ROOT / words[0])
+    root = tmp_path / "course"
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    words = [f"--ServerApp.root_dir={root}" if w == "--ServerApp.root_dir=." else w for w in words]
+    port = free_port()
+    settings = tmp_path / "settings"
+    for plugin, values in SETTINGS.items():
+        target = settings / f"{plugin}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+    environment["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
+    environment["JUPYTERLAB_WORKSPACES_DIR"] = str(tmp_path / "workspaces")
+    log_path = tmp_path / "lab.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*words, "--no-browser", f"--port={port}"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    page = context.new_page()
+    try:
+        address = None
+        deadline = time.monotonic() + 60
+        while address is None and time.monotonic() < deadline:
+            found = re.search(rf"http://127\.0\.0\.1:{port}/\S+", log_path.read_text())
+            address = found.group(0) if found else None
+            time.sleep(0.3)
+        assert address, "make lab printed no address:\n" + log_path.read_text()
+        page.goto(address)
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+        current = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
+        assert "01_requires_grad.ipynb" in current.inner_text(), address
+    finally:
+        page.close()
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

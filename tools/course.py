@@ -38,7 +38,18 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 METADATA = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-    "language_info": {"name": "python", "pygments_lexer": "ipython3"},
+    # As the kernel fills it in when JupyterLab opens the notebook, so that opening and saving
+    # changes nothing (a learner's clone stays clean for `git pull`). "version" is the Python
+    # the course is tested with; a kernel on another Python still rewrites that one line.
+    "language_info": {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": "3.11.7",
+    },
 }
 MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 NEXT_HEADING = "## Next"
@@ -163,14 +174,23 @@ def write(notebook, path: Path) -> None:
 
 
 def next_cell_source(paths: list[Path], index: int) -> str:
-    """The "Next" section of notebook ``index``: a link to the following notebook."""
+    """The "Next" section of notebook ``index``: a link to the following notebook, and what
+    happens to this notebook's kernel when the learner moves on."""
+    kernel = (
+        "When you move on, close this tab: in the course's JupyterLab (`make lab`, Binder, "
+        "a hub set up as the README says) that also stops this notebook's kernel, the Python "
+        "process behind it (about 300 MB), so the whole course fits in Binder's memory. Your "
+        "saved file stays. A kernel that runs nothing for ten minutes is stopped too: to "
+        "carry on in that notebook, click *No Kernel* at its top right, choose *Select*, and "
+        "run it again from the top (Run ▸ Run All Cells)."
+    )
     if index + 1 < len(paths):
         following = paths[index + 1]
         title = title_of(nbformat.read(following, as_version=4))
-        return f"{NEXT_HEADING}\n\nContinue with [{title}]({following.name})."
+        return f"{NEXT_HEADING}\n\nContinue with [{title}]({following.name}).\n\n{kernel}"
     return (
         f"{NEXT_HEADING}\n\nThis is the last notebook: well done. "
-        f"Back to the [first notebook]({paths[0].name})."
+        f"Back to the [first notebook]({paths[0].name}).\n\n{kernel}"
     )
 
 

@@ -2,7 +2,8 @@
 # Make sure the programs the course needs are on PATH, installing them with apt
 # where that is possible (Debian or Ubuntu, as root). Otherwise say how to get them.
 #   sh tools/system-packages.sh [--require] PROGRAM...
-# Programs: dot (Graphviz, draws the graphs), chromium (the browser tests).
+# Programs: dot (Graphviz, draws the graphs), chromium (the browser tests), npm (installs
+# JupyterHub's proxy for the hub test).
 # With --require, a program that is still missing is an error; without it, a note.
 require=no
 if [ "${1:-}" = "--require" ]; then require=yes; shift; fi
