@@ -23,9 +23,9 @@ import ipywidgets as widgets
 import torch
 from IPython.display import Pretty, display
 
-from utils.checks import finite_difference
 from utils.exercises import VJP_POINT, vjp_function, vjp_jacobian
 from utils.graph import draw_graph, format_tensor
+from utils.numeric import finite_difference
 from utils.plotting import COLORS
 from utils.stepper import BackwardStepper
 
