@@ -30,6 +30,9 @@ from utils.feedback import (
     number_problem,
     show,
 )
+from utils.transfer import (
+    DERIVATIVE_CURVE,
+)
 
 
 def _simple_function_gradient(x_value: float) -> float:
@@ -550,6 +553,7 @@ EXERCISES = {
     exercise.name: exercise
     for exercise in (
         SIMPLE_FUNCTION,
+        DERIVATIVE_CURVE,
         MULTIVARIATE,
         MANY_POINTS,
         PREDICT,
