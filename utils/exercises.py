@@ -31,6 +31,7 @@ from utils.feedback import (
     show,
 )
 from utils.transfer import (
+    BRANCHY_TOTAL,
     DERIVATIVE_CURVE,
 )
 
@@ -555,6 +556,7 @@ EXERCISES = {
         SIMPLE_FUNCTION,
         DERIVATIVE_CURVE,
         MULTIVARIATE,
+        BRANCHY_TOTAL,
         MANY_POINTS,
         PREDICT,
         VJP_TWO_WAYS,
