@@ -33,6 +33,7 @@ from utils.feedback import (
 from utils.transfer import (
     BRANCHY_TOTAL,
     DERIVATIVE_CURVE,
+    UNEQUAL_MICRO_BATCHES,
 )
 
 
@@ -558,6 +559,7 @@ EXERCISES = {
         MULTIVARIATE,
         BRANCHY_TOTAL,
         MANY_POINTS,
+        UNEQUAL_MICRO_BATCHES,
         PREDICT,
         VJP_TWO_WAYS,
         TRAIN_STEP,
