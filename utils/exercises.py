@@ -33,6 +33,7 @@ from utils.feedback import (
 from utils.transfer import (
     BRANCHY_TOTAL,
     DERIVATIVE_CURVE,
+    FINE_TUNE,
     UNEQUAL_MICRO_BATCHES,
 )
 
@@ -561,6 +562,7 @@ EXERCISES = {
         MANY_POINTS,
         UNEQUAL_MICRO_BATCHES,
         PREDICT,
+        FINE_TUNE,
         VJP_TWO_WAYS,
         TRAIN_STEP,
         SIGMOID_SLOPE,
