@@ -34,6 +34,7 @@ from utils.transfer import (
     BRANCHY_TOTAL,
     DERIVATIVE_CURVE,
     FINE_TUNE,
+    PER_EXAMPLE,
     UNEQUAL_MICRO_BATCHES,
 )
 
@@ -564,6 +565,7 @@ EXERCISES = {
         PREDICT,
         FINE_TUNE,
         VJP_TWO_WAYS,
+        PER_EXAMPLE,
         TRAIN_STEP,
         SIGMOID_SLOPE,
         FIT_SLOPE,
