@@ -35,6 +35,7 @@ from utils.transfer import (
     DERIVATIVE_CURVE,
     FINE_TUNE,
     PER_EXAMPLE,
+    TRAIN_AND_VALIDATE,
     UNEQUAL_MICRO_BATCHES,
 )
 
@@ -567,6 +568,7 @@ EXERCISES = {
         VJP_TWO_WAYS,
         PER_EXAMPLE,
         TRAIN_STEP,
+        TRAIN_AND_VALIDATE,
         SIGMOID_SLOPE,
         FIT_SLOPE,
         SECOND_DERIVATIVE,
