@@ -34,6 +34,7 @@ from utils.transfer import (
     BRANCHY_TOTAL,
     DERIVATIVE_CURVE,
     FINE_TUNE,
+    INPUT_GRADIENT,
     PER_EXAMPLE,
     TRAIN_AND_VALIDATE,
     UNEQUAL_MICRO_BATCHES,
@@ -571,6 +572,7 @@ EXERCISES = {
         TRAIN_AND_VALIDATE,
         SIGMOID_SLOPE,
         FIT_SLOPE,
+        INPUT_GRADIENT,
         SECOND_DERIVATIVE,
     )
 }
