@@ -120,6 +120,12 @@ def model_solution(exercise):
     return namespace[exercise.name]
 
 
+def test_every_notebook_has_a_transfer_exercise():
+    assert sorted({exercise.notebook[:2] for exercise in TRANSFER}) == [
+        f"{n:02d}" for n in range(1, 9)
+    ]
+
+
 @pytest.mark.parametrize("exercise", TRANSFER, ids=[e.name for e in TRANSFER])
 def test_every_model_solution_passes(exercise, capsys):
     passes(model_solution(exercise), exercise, capsys)

@@ -33,6 +33,8 @@ from utils.feedback import (
 from utils.transfer import (
     BRANCHY_TOTAL,
     DERIVATIVE_CURVE,
+    ENGINE_EXP,
+    ENGINE_TANH,
     FINE_TUNE,
     INPUT_GRADIENT,
     PER_EXAMPLE,
@@ -574,5 +576,7 @@ EXERCISES = {
         FIT_SLOPE,
         INPUT_GRADIENT,
         SECOND_DERIVATIVE,
+        ENGINE_TANH,
+        ENGINE_EXP,
     )
 }
