@@ -168,7 +168,77 @@ class Softplus(torch.autograd.Function):
         (x,) = ctx.saved_tensors
         return torch.sigmoid(x)  # forgets grad_output: the chain rule stops here
 """,
+    "derivative_curve": """
+def derivative_curve(f, x_values):
+    return 3 * x_values**2 + 2  # the formula for one f, typed in: no autograd
+""",
+    "branchy_total": """
+def branchy(x):
+    if x > 0:
+        return x**2
+    return -3 * x
+
+
+def branchy_total(x):
+    total = 0.0
+    for entry in x:
+        total += branchy(entry).item()  # a number: the graph is cut
+    return torch.tensor(total)
+""",
+    "accumulate_unequal_parts": """
+def accumulate_unequal_parts(weight, bias, inputs, targets, sizes):
+    for x_part, y_part in zip(inputs.split(sizes), targets.split(sizes), strict=True):
+        loss = ((weight * x_part + bias - y_part) ** 2).mean() / len(sizes)  # equal shares
+        loss.backward()
+    return weight.grad.item(), bias.grad.item()
+""",
+    "fine_tune_last_layer": """
+def fine_tune_last_layer(model, inputs, targets, steps):
+    for _ in range(steps):  # nothing frozen: every layer gets a gradient
+        loss = torch.nn.functional.mse_loss(model(inputs), targets)
+        loss.backward()
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter -= 0.1 * parameter.grad
+                parameter.grad = None
+    return sorted(name for name, parameter in model.named_parameters())
+""",
+    "per_example_gradients": """
+def per_example_gradients(loss_fn, weight, inputs, targets):
+    w = weight.clone().requires_grad_()
+    loss_fn(w, inputs, targets).sum().backward()  # the batch's gradient, summed over examples
+    return w.grad.expand(len(inputs), *w.shape)
+""",
+    "train_and_validate": """
+def train_and_validate(model, optimizer, loss_fn, training, validation, batch_size, epochs):
+    x_train, y_train = training
+    x_valid, y_valid = validation
+    validation_losses = []
+    for _ in range(epochs):
+        for start in range(0, len(x_train), batch_size):
+            optimizer.zero_grad()
+            x_batch = x_train[start : start + batch_size]
+            loss = loss_fn(model(x_batch), y_train[start : start + batch_size])
+            loss.backward()
+            optimizer.step()
+        validation_losses.append(loss_fn(model(x_valid), y_valid).item())  # tracked: a graph
+    return validation_losses
+""",
+    "input_gradient": """
+def input_gradient(model, values):
+    x = torch.tensor(values, dtype=torch.float64, requires_grad=True).float()  # not a leaf
+    model(x).sum().backward()
+    return x.grad
+""",
 }
+# The engine exercises: the model solution with the gradient assigned instead of accumulated.
+for _name in ("engine_tanh", "engine_exp"):
+    _solution = EXERCISES[_name].solution
+    _head, _, _tail = _solution.partition(f"def {_name}(node):")
+    TYPICAL_WRONG_ANSWERS[_name] = (
+        _head + f"def {_name}(node):" + _tail.replace("node.grad +=", "node.grad =")
+    )
+    assert TYPICAL_WRONG_ANSWERS[_name] != _solution
 STUB = """
 def {name}(*args):
     # Your code here: replace the next line.

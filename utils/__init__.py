@@ -8,8 +8,11 @@ Import what a notebook needs by name, for example::
 Modules: ``graph`` (draw autograd graphs), ``stepper`` (a backward pass one node at
 a time), ``widgets`` (interactive playgrounds), ``quiz`` (multiple-choice questions
 checked before the real cell runs), ``checks`` (exercise checks), ``exercises`` (the
-exercises the checks know, each with its judge), ``feedback`` (what an exercise is and
-the helpers its judge uses), ``guard`` (runs a learner's code without letting it harm
-the notebook), ``numeric`` (``compare``, ``finite_difference``), ``plotting`` (the
-course's figure style). Importing any of them changes nothing.
+exercises the checks know, each with its judge), ``transfer`` (the exercises that take
+an idea to a new setting), ``debugging`` and ``functional`` (the helpers and exercises
+of notebooks 09 and 10), ``feedback`` (what an exercise is and the helpers its judge
+uses), ``guard`` (runs a learner's code without letting it harm the notebook),
+``grading`` (the raising check nbgrader uses), ``numeric`` (``compare``,
+``finite_difference``), ``plotting`` (the course's figure style). Importing any of them
+changes nothing.
 """

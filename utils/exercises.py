@@ -30,6 +30,17 @@ from utils.feedback import (
     number_problem,
     show,
 )
+from utils.transfer import (
+    BRANCHY_TOTAL,
+    DERIVATIVE_CURVE,
+    ENGINE_EXP,
+    ENGINE_TANH,
+    FINE_TUNE,
+    INPUT_GRADIENT,
+    PER_EXAMPLE,
+    TRAIN_AND_VALIDATE,
+    UNEQUAL_MICRO_BATCHES,
+)
 
 
 def _simple_function_gradient(x_value: float) -> float:
@@ -550,14 +561,23 @@ EXERCISES = {
     exercise.name: exercise
     for exercise in (
         SIMPLE_FUNCTION,
+        DERIVATIVE_CURVE,
         MULTIVARIATE,
+        BRANCHY_TOTAL,
         MANY_POINTS,
+        UNEQUAL_MICRO_BATCHES,
         PREDICT,
+        FINE_TUNE,
         VJP_TWO_WAYS,
+        PER_EXAMPLE,
         TRAIN_STEP,
+        TRAIN_AND_VALIDATE,
         SIGMOID_SLOPE,
         FIT_SLOPE,
+        INPUT_GRADIENT,
         SECOND_DERIVATIVE,
+        ENGINE_TANH,
+        ENGINE_EXP,
     )
 }
 

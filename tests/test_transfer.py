@@ -1,0 +1,760 @@
+"""The transfer exercises: references checked independently, and their checks on answers
+learners write (the model solution, typical wrong answers, and a formula typed in instead of
+autograd), each with the right verdict, one kind message and no expected value in it.
+"""
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from utils.checks import CORRECT, NOT_YET, evaluate, finite_difference
+from utils.exercises import EXERCISES
+from utils.transfer import (
+    BRANCHY_TOTAL,
+    CURVE_FUNCTIONS,
+    DERIVATIVE_CURVE,
+    ENGINE_CASES,
+    ENGINE_EXP,
+    ENGINE_SOURCE,
+    ENGINE_TANH,
+    FINE_TUNE,
+    INPUT_GRADIENT,
+    PER_EXAMPLE,
+    PER_EXAMPLE_LOSSES,
+    TRAIN_AND_VALIDATE,
+    UNEQUAL_MICRO_BATCHES,
+    _fine_tune_last_layer,
+    engine_class,
+    fine_tune_data,
+    fine_tune_model,
+    micro_batch_data,
+    per_example_data,
+    saliency_model,
+    validation_setup,
+)
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+TRANSFER = [  # those whose notebook cells exist: the ones registered with the checks
+    exercise
+    for exercise in (
+        DERIVATIVE_CURVE,
+        BRANCHY_TOTAL,
+        UNEQUAL_MICRO_BATCHES,
+        FINE_TUNE,
+        PER_EXAMPLE,
+        TRAIN_AND_VALIDATE,
+        INPUT_GRADIENT,
+        ENGINE_TANH,
+        ENGINE_EXP,
+    )
+    if EXERCISES.get(exercise.name) is exercise
+]
+
+
+@pytest.fixture(autouse=True)
+def kernel_left_as_the_notebook_expects():
+    yield
+    state = (torch.is_grad_enabled(), torch.get_default_dtype(), torch.is_inference_mode_enabled())
+    torch.set_grad_enabled(True)
+    torch.set_default_dtype(torch.float32)
+    assert state == (True, torch.float32, False), "a check left the kernel's state changed"
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def numbers_in(value) -> list[float]:
+    """Every number in a reference's answer (nested tuples and lists flattened)."""
+    if isinstance(value, list | tuple):
+        return [n for part in value for n in numbers_in(part)]
+    return [float(value)] if isinstance(value, int | float) else []
+
+
+def leaks(message: str, exercise) -> list[str]:
+    """Expected values written in ``message`` (whole numbers below 10 are not searched for)."""
+    text = re.sub(r"returned (\(.*?\)|\[.*?\]|'.*?'|\S+)", "returned ...", message)
+    found = []
+    for args in exercise.cases:
+        for value in numbers_in(exercise.reference(*args)):
+            for shown in {f"{value:g}", f"{value:.4f}", f"{value:.3f}", f"{value:.2f}"}:
+                if re.fullmatch(r"-?\d", shown) or shown in ("0.00", "-0.00", "0.000", "0.0000"):
+                    continue
+                if re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w]|\.\d)", text):
+                    found.append(shown)
+    return found
+
+
+def checked(function, exercise, capsys) -> str:
+    """What the check says (as check() prints it), asserted to be one kind, honest message."""
+    feedback = evaluate(function, exercise)
+    out = capsys.readouterr()
+    assert out.out + out.err == "", "evaluate() printed"
+    text = "\n".join(part for part in (feedback.printed, feedback.message) if part)
+    assert "Traceback" not in text and 'File "' not in text, text
+    assert text.count(CORRECT) + text.count(NOT_YET) == 1, text
+    assert not leaks(text, exercise), f"expected values shown: {leaks(text, exercise)} in {text}"
+    return text
+
+
+def passes(function, exercise, capsys) -> str:
+    text = checked(function, exercise, capsys)
+    assert CORRECT in text, text
+    return text
+
+
+def fails(function, exercise, capsys, *says) -> str:
+    text = checked(function, exercise, capsys)
+    assert NOT_YET in text and CORRECT not in text, text
+    for words in says:
+        assert words in text, f"{words!r} not in: {text}"
+    return text
+
+
+def model_solution(exercise):
+    namespace = {"torch": torch}
+    exec(exercise.solution, namespace)
+    return namespace[exercise.name]
+
+
+def test_every_notebook_has_a_transfer_exercise():
+    assert sorted({exercise.notebook[:2] for exercise in TRANSFER}) == [
+        f"{n:02d}" for n in range(1, 9)
+    ]
+
+
+@pytest.mark.parametrize("exercise", TRANSFER, ids=[e.name for e in TRANSFER])
+def test_every_model_solution_passes(exercise, capsys):
+    passes(model_solution(exercise), exercise, capsys)
+
+
+@pytest.mark.parametrize("exercise", TRANSFER, ids=[e.name for e in TRANSFER])
+def test_every_stub_of_the_student_edition_is_told_it_is_not_written_yet(exercise, capsys):
+    def stub(*args):
+        raise NotImplementedError
+
+    fails(stub, exercise, capsys, "not written yet")
+
+
+@pytest.mark.parametrize("exercise", TRANSFER, ids=[e.name for e in TRANSFER])
+def test_every_transfer_exercise_is_in_its_notebook_with_its_check(exercise):
+    cells = json.loads((NOTEBOOKS / f"{exercise.notebook}.ipynb").read_text("utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells]
+    index = next(i for i, s in enumerate(sources) if f"check({exercise.name})" in s)
+    assert f"def {exercise.name}(" in sources[index] and "### BEGIN SOLUTION" in sources[index]
+    outputs = "".join("".join(o.get("text", "")) for o in cells[index]["outputs"])
+    assert outputs.startswith(CORRECT), outputs
+    assert any(f"# hint({exercise.name})" in s for s in sources[index:])
+
+
+# ------------------------------------------------------------- 01: the derivative curve
+
+HAND_DERIVATIVES = {
+    "x³ + 2x": lambda x: 3 * x**2 + 2,
+    "sin x": math.cos,
+    "x·e^(−x)": lambda x: (1 - x) * math.exp(-x),
+    "tanh(2x) + x²": lambda x: 2 / math.cosh(2 * x) ** 2 + 2 * x,
+}
+
+
+@pytest.mark.parametrize("case", DERIVATIVE_CURVE.cases, ids=lambda c: str(c[0]))
+def test_derivative_curve_reference_is_the_hand_derivative_and_a_finite_difference(case):
+    name, points = case
+    by_hand = [HAND_DERIVATIVES[name](p) for p in points]
+    assert DERIVATIVE_CURVE.reference(name, points) == pytest.approx(by_hand, rel=1e-10)
+    function = CURVE_FUNCTIONS[name]
+    numeric = [finite_difference(lambda t: function(torch.as_tensor(t)), p) for p in points]
+    assert numeric == pytest.approx(by_hand, rel=1e-5, abs=1e-6)
+
+
+def curve_with_a_loop(f, x_values):
+    gradients = []
+    for value in x_values:
+        x = value.clone().requires_grad_()
+        f(x).backward()
+        gradients.append(x.grad.item())
+    return gradients
+
+
+def curve_by_finite_differences(f, x_values):
+    step = 1e-3
+    return (f(x_values + step) - f(x_values - step)) / (2 * step)
+
+
+def curve_without_the_sum(f, x_values):
+    x = x_values.clone().requires_grad_()
+    f(x).backward()
+    return x.grad
+
+
+_kept_x = torch.zeros(5, requires_grad=True)
+
+
+def curve_that_accumulates(f, x_values):
+    with torch.no_grad():
+        _kept_x.copy_(x_values[:5]) if len(x_values) == 5 else None
+    x = _kept_x if len(x_values) == 5 else x_values.clone().requires_grad_()
+    f(x).sum().backward()
+    return x.grad.clone()
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (lambda f, x_values: 3 * x_values**2 + 2, "never called f"),  # the formula, typed in
+        (curve_by_finite_differences, "never on a tensor that requires grad"),
+        (curve_with_a_loop, "called more than once"),
+        (curve_without_the_sum, "only for scalar outputs"),
+        (curve_that_accumulates, "accumulating"),
+        (lambda f, x_values: f(x_values.clone().requires_grad_()), "not every value"),
+        (lambda f, x_values: [1.0, 2.0], "one derivative per point"),
+    ],
+)
+def test_derivative_curve_wrong_answers(answer, says, capsys):
+    fails(answer, DERIVATIVE_CURVE, capsys, says)
+
+
+def test_derivative_curve_names_the_formula_for_the_first_function(capsys):
+    def formula_but_calls_f(f, x_values):
+        f(x_values.clone().requires_grad_())  # calls f, then ignores it
+        return 3 * x_values**2 + 2
+
+    fails(formula_but_calls_f, DERIVATIVE_CURVE, capsys, "derivative of x³ + 2x, but this f")
+
+
+def test_derivative_curve_accepts_backward_with_ones(capsys):
+    def with_ones(f, x_values):
+        x = x_values.detach().clone().requires_grad_(True)
+        y = f(x)
+        y.backward(torch.ones_like(y))
+        return x.grad.tolist()
+
+    passes(with_ones, DERIVATIVE_CURVE, capsys)
+
+
+# ---------------------------------------------------------------- 02: branches per entry
+
+
+@pytest.mark.parametrize("case", BRANCHY_TOTAL.cases)
+def test_branchy_total_reference_matches_the_branches_by_hand(case):
+    (points,) = case
+    total, gradient = BRANCHY_TOTAL.reference(points)
+    assert total == pytest.approx(sum(p**2 if p > 0 else -3 * p for p in points))
+    assert gradient == pytest.approx([2 * p if p > 0 else -3.0 for p in points])
+
+
+def branchy(x):
+    if x > 0:
+        return x**2
+    return -3 * x
+
+
+def branchy_on_the_whole_vector(x):
+    return branchy(x).sum()
+
+
+def branchy_from_numbers(x):
+    return torch.tensor(sum(branchy(entry).item() for entry in x))
+
+
+def branchy_one_branch_detached(x):
+    return sum(entry**2 if entry > 0 else -3 * entry.detach() for entry in x)
+
+
+def branchy_gradient_by_hand(x):  # the formula typed in: the gradient, not a total
+    return torch.tensor([2 * v if v > 0 else -3.0 for v in x.tolist()])
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (branchy_on_the_whole_vector, "one entry at a time"),
+        (branchy_from_numbers, "no grad_fn"),
+        (branchy_one_branch_detached, "gradient with respect to some entries"),
+        (branchy_gradient_by_hand, "one real number"),
+        (lambda x: (x**2).sum(), "is not Σ branchy"),
+        (lambda x: sum(branchy(e) for e in x).item(), "not a tensor"),
+        (
+            lambda x: sum(branchy(e) for e in x.detach()) + 0 * torch.ones((), requires_grad=True),
+            "does not lead back to x",
+        ),
+    ],
+)
+def test_branchy_total_wrong_answers(answer, says, capsys):
+    fails(answer, BRANCHY_TOTAL, capsys, says)
+
+
+def test_branchy_total_accepts_torch_where(capsys):
+    passes(lambda x: torch.where(x > 0, x**2, -3 * x).sum(), BRANCHY_TOTAL, capsys)
+
+
+# ---------------------------------------------------------- 03: unequal micro-batches
+
+
+@pytest.mark.parametrize("case", UNEQUAL_MICRO_BATCHES.cases)
+def test_micro_batch_reference_is_the_hand_derivative_of_the_mean_squared_error(case):
+    sizes, w, b = case
+    inputs, targets = micro_batch_data()
+    xs, ys = inputs.tolist(), targets.tolist()
+    residuals = [w * x + b - y for x, y in zip(xs, ys, strict=True)]
+    by_hand = (
+        sum(2 * r * x for r, x in zip(residuals, xs, strict=True)) / len(xs),
+        sum(2 * r for r in residuals) / len(xs),
+    )
+    assert UNEQUAL_MICRO_BATCHES.reference(sizes, w, b) == pytest.approx(by_hand, rel=1e-10)
+
+
+def mean_squared_error(weight, bias, x, y):
+    return ((weight * x + bias - y) ** 2).mean()
+
+
+def parts_weighted_equally(weight, bias, inputs, targets, sizes):
+    for x_part, y_part in zip(inputs.split(sizes), targets.split(sizes), strict=True):
+        (mean_squared_error(weight, bias, x_part, y_part) / len(sizes)).backward()
+    return weight.grad.item(), bias.grad.item()
+
+
+def parts_unscaled(weight, bias, inputs, targets, sizes):
+    for x_part, y_part in zip(inputs.split(sizes), targets.split(sizes), strict=True):
+        mean_squared_error(weight, bias, x_part, y_part).backward()
+    return weight.grad.item(), bias.grad.item()
+
+
+def parts_reset_between(weight, bias, inputs, targets, sizes):
+    for x_part, y_part in zip(inputs.split(sizes), targets.split(sizes), strict=True):
+        weight.grad, bias.grad = None, None
+        (mean_squared_error(weight, bias, x_part, y_part) * len(x_part) / len(inputs)).backward()
+    return weight.grad.item(), bias.grad.item()
+
+
+def full_batch_at_once(weight, bias, inputs, targets, sizes):
+    mean_squared_error(weight, bias, inputs, targets).backward()
+    return weight.grad.item(), bias.grad.item()
+
+
+def micro_batch_formula(weight, bias, inputs, targets, sizes):  # the gradient typed in
+    residuals = weight.detach() * inputs + bias.detach() - targets
+    return (2 * residuals * inputs).mean().item(), (2 * residuals).mean().item()
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (parts_weighted_equally, "every part weighs the same"),
+        (parts_unscaled, "each part adds its full mean"),
+        (parts_reset_between, "only the last part's gradient remains"),
+        (full_batch_at_once, "it came from one backward()"),
+        (micro_batch_formula, "weight.grad or bias.grad is None"),
+    ],
+)
+def test_micro_batch_wrong_answers(answer, says, capsys):
+    fails(answer, UNEQUAL_MICRO_BATCHES, capsys, says)
+
+
+# ------------------------------------------------------------------- 04: freezing
+
+
+@pytest.mark.parametrize("case", FINE_TUNE.cases)
+def test_fine_tune_reference_names_exactly_the_last_layer_unless_no_step(case):
+    layers, seed, steps = case
+    last = 2 * (layers - 1)  # Linear, Tanh, Linear, ...: the last Linear's index
+    expected = [] if steps == 0 else [f"{last}.bias", f"{last}.weight"]
+    model = fine_tune_model(layers, seed)
+    assert _fine_tune_last_layer(model, *fine_tune_data(seed), steps) == expected
+    last_layer = torch.cat([p.detach().flatten() for p in model[-1].parameters()]).tolist()
+    assert FINE_TUNE.reference(layers, seed, steps) == pytest.approx(last_layer)
+
+
+def test_fine_tune_reference_moves_the_last_layer_as_hand_written_gradient_descent():
+    model = fine_tune_model(2, 0)
+    inputs, targets = fine_tune_data(0)
+    hidden = torch.tanh(model[0](inputs)).detach()
+    weight, bias = model[2].weight.detach().clone(), model[2].bias.detach().clone()
+    for _ in range(5):  # by hand: d/dW mean((hW + b - y)²) = 2/n · residualᵀ h
+        residual = hidden @ weight.T + bias - targets
+        weight_gradient = 2 * residual.T @ hidden / residual.numel()
+        bias_gradient = 2 * residual.sum(0) / residual.numel()
+        weight, bias = weight - 0.1 * weight_gradient, bias - 0.1 * bias_gradient
+    _fine_tune_last_layer(model, inputs, targets, 5)
+    assert torch.allclose(model[2].weight, weight, atol=1e-6)
+    assert torch.allclose(model[2].bias, bias, atol=1e-6)
+
+
+def fine_tune_without_freezing(model, inputs, targets, steps):
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    for _ in range(steps):
+        torch.nn.functional.mse_loss(model(inputs), targets).backward()
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter -= 0.1 * parameter.grad
+                parameter.grad = None
+    return [n for n, p in model.named_parameters() if not torch.equal(p, before[n])]
+
+
+def fine_tune_updating_only_the_last_layer(model, inputs, targets, steps):
+    # does not move the rest, but autograd still computes its gradients
+    for _ in range(steps):
+        torch.nn.functional.mse_loss(model(inputs), targets).backward()
+        with torch.no_grad():
+            for parameter in model[-1].parameters():
+                parameter -= 0.1 * parameter.grad
+                parameter.grad = None
+    return ["2.bias", "2.weight"]
+
+
+def fine_tune_naming_what_requires_grad(model, inputs, targets, steps):
+    solution = model_solution(FINE_TUNE)
+    solution(model, inputs, targets, steps)
+    return [n for n, p in model.named_parameters() if p.requires_grad]
+
+
+def fine_tune_with_hard_coded_names(model, inputs, targets, steps):  # the "formula"
+    solution = model_solution(FINE_TUNE)
+    solution(model, inputs, targets, steps)
+    return ["2.bias", "2.weight"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (fine_tune_without_freezing, "which is not in the last layer"),
+        (fine_tune_updating_only_the_last_layer, "autograd still computed its gradient"),
+        (fine_tune_naming_what_requires_grad, "with 0 steps nothing can move"),
+        (fine_tune_with_hard_coded_names, "not those of the parameters whose values changed"),
+    ],
+)
+def test_fine_tune_wrong_answers(answer, says, capsys):
+    fails(answer, FINE_TUNE, capsys, says)
+
+
+# ----------------------------------------------------------- 05: per-example gradients
+
+
+def hand_per_example(name, weight, inputs, targets):
+    rows = []
+    for x, y in zip(inputs.double(), targets.double(), strict=True):
+        z = float(x @ weight.double())
+        if name.startswith("squared"):
+            factor = 2 * (z - float(y))
+        elif name.startswith("absolute"):
+            factor = math.copysign(1.0, z - float(y))
+        else:  # d/dz log(1 + e^(−yz)) = −y σ(−yz)
+            factor = -float(y) / (1 + math.exp(float(y) * z))
+        rows.append([factor * float(v) for v in x])
+    return rows
+
+
+@pytest.mark.parametrize("case", PER_EXAMPLE.cases, ids=lambda c: str(c[0])[:8])
+def test_per_example_reference_is_the_hand_derivative(case):
+    name, seed = case
+    weight, inputs, targets = per_example_data(seed)
+    expected = hand_per_example(name, weight, inputs, targets)
+    flat = [value for row in expected for value in row]
+    assert PER_EXAMPLE.reference(name, seed) == pytest.approx(flat)
+
+
+def per_example_summed(loss_fn, weight, inputs, targets):
+    w = weight.clone().requires_grad_()
+    loss_fn(w, inputs, targets).sum().backward()
+    return w.grad
+
+
+def per_example_accumulating(loss_fn, weight, inputs, targets):
+    w = weight.clone().requires_grad_()
+    rows = []
+    for i in range(len(inputs)):
+        loss_fn(w, inputs[i : i + 1], targets[i : i + 1]).sum().backward()
+        rows.append(w.grad.clone())
+    return torch.stack(rows)
+
+
+def per_example_squared_error_formula(loss_fn, weight, inputs, targets):
+    residuals = inputs @ weight - targets
+    return 2 * residuals.unsqueeze(1) * inputs
+
+
+def per_example_changing_the_weight(loss_fn, weight, inputs, targets):
+    weight.requires_grad_()
+    return torch.stack(
+        [
+            torch.autograd.grad(loss_fn(weight, x[None], y[None]).sum(), weight)[0]
+            for x, y in zip(inputs, targets, strict=True)
+        ]
+    )
+
+
+def per_example_divided_by_the_batch_size(loss_fn, weight, inputs, targets):
+    # as if each example's loss were its share of the batch's mean
+    solution = model_solution(PER_EXAMPLE)
+    return solution(loss_fn, weight, inputs, targets) / len(inputs)
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (per_example_summed, "one gradient for the whole batch"),
+        (per_example_accumulating, "accumulating"),
+        (per_example_squared_error_formula, "never called loss_fn"),
+        (per_example_changing_the_weight, "changed the weight"),
+        (per_example_divided_by_the_batch_size, "not every row is the gradient"),
+    ],
+)
+def test_per_example_wrong_answers(answer, says, capsys):
+    fails(answer, PER_EXAMPLE, capsys, says)
+
+
+def test_per_example_accepts_a_list_of_rows(capsys):
+    def as_lists(loss_fn, weight, inputs, targets):
+        return model_solution(PER_EXAMPLE)(loss_fn, weight, inputs, targets).tolist()
+
+    passes(as_lists, PER_EXAMPLE, capsys)
+
+
+def test_per_example_accepts_the_jacobian(capsys):
+    def with_jacobian(loss_fn, weight, inputs, targets):
+        return torch.autograd.functional.jacobian(lambda w: loss_fn(w, inputs, targets), weight)
+
+    passes(with_jacobian, PER_EXAMPLE, capsys)
+
+
+def test_the_losses_the_check_passes_differ_so_one_formula_cannot_fit_all():
+    weight, inputs, targets = per_example_data(0)
+    values = [loss(weight, inputs, targets) for loss in PER_EXAMPLE_LOSSES.values()]
+    assert not torch.allclose(values[0], values[1]) and not torch.allclose(values[1], values[2])
+
+
+# ------------------------------------------------------ 06: mini-batches and validation
+
+
+def test_validation_reference_falls_and_matches_a_hand_written_loop():
+    model, _, _, (x_train, y_train), (x_valid, y_valid) = validation_setup()
+    w, b = model.weight.item(), model.bias.item()
+    xs, ys = x_train.flatten().tolist(), y_train.flatten().tolist()
+    losses = []
+    for _ in range(3):
+        for start in range(0, len(xs), 5):  # plain gradient descent on each batch, by hand
+            batch = list(zip(xs[start : start + 5], ys[start : start + 5], strict=True))
+            dw = sum(2 * (w * x + b - y) * x for x, y in batch) / len(batch)
+            db = sum(2 * (w * x + b - y) for x, y in batch) / len(batch)
+            w, b = w - 0.1 * dw, b - 0.1 * db
+        pairs = zip(x_valid.flatten().tolist(), y_valid.flatten().tolist(), strict=True)
+        losses.append(sum((w * x + b - y) ** 2 for x, y in pairs) / len(x_valid))
+    reference = TRAIN_AND_VALIDATE.reference(5, 3)
+    assert reference == pytest.approx(losses, rel=1e-4)
+    assert reference[0] > reference[-1]
+
+
+def validation_with_gradients(model, optimizer, loss_fn, training, validation, batch_size, epochs):
+    x_train, y_train = training
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, len(x_train), batch_size):
+            optimizer.zero_grad()
+            loss_fn(
+                model(x_train[start : start + batch_size]), y_train[start : start + batch_size]
+            ).backward()
+            optimizer.step()
+        losses.append(loss_fn(model(validation[0]), validation[1]).item())  # no no_grad
+    return losses
+
+
+def full_batch_training(model, optimizer, loss_fn, training, validation, batch_size, epochs):
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss_fn(model(training[0]), training[1]).backward()
+        optimizer.step()
+        with torch.no_grad():
+            losses.append(loss_fn(model(validation[0]), validation[1]).item())
+    return losses
+
+
+def training_losses_returned(model, optimizer, loss_fn, training, validation, batch_size, epochs):
+    x_train, y_train = training
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, len(x_train), batch_size):
+            optimizer.zero_grad()
+            loss = loss_fn(
+                model(x_train[start : start + batch_size]), y_train[start : start + batch_size]
+            )
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            model(validation[0])
+        losses.append(loss.item())
+    return losses
+
+
+def no_zero_grad(model, optimizer, loss_fn, training, validation, batch_size, epochs):
+    x_train, y_train = training
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, len(x_train), batch_size):
+            loss_fn(
+                model(x_train[start : start + batch_size]), y_train[start : start + batch_size]
+            ).backward()
+            optimizer.step()
+        with torch.no_grad():
+            losses.append(loss_fn(model(validation[0]), validation[1]).item())
+    return losses
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (validation_with_gradients, "with gradient tracking on"),
+        (full_batch_training, "more than batch_size"),
+        (training_losses_returned, "not the validation loss after each epoch"),
+        (no_zero_grad, "did not end where training"),
+        (lambda *args: [0.5] * args[-1], "never ran the model on the validation inputs"),
+    ],
+)
+def test_train_and_validate_wrong_answers(answer, says, capsys):
+    fails(answer, TRAIN_AND_VALIDATE, capsys, says)
+
+
+# ---------------------------------------------------------- 07: the input gradient
+
+
+@pytest.mark.parametrize("case", INPUT_GRADIENT.cases)
+def test_input_gradient_reference_is_a_finite_difference(case):
+    (values,) = case
+    model = saliency_model().double()
+    expected = INPUT_GRADIENT.reference(values)
+    for i in range(len(values)):
+
+        def along_i(t, i=i):
+            x = torch.tensor(values, dtype=torch.float64)
+            x[i] = t
+            return model(x).sum()
+
+        assert finite_difference(along_i, values[i]) == pytest.approx(expected[i], rel=1e-6)
+
+
+def broken_input_gradient(model, values):
+    x = torch.tensor(values, dtype=torch.float64, requires_grad=True).float()
+    model(x).sum().backward()
+    return x.grad
+
+
+def input_gradient_of_the_weights(model, values):
+    x = torch.tensor(values)
+    model(x).sum().backward()
+    return model[0].weight.grad.sum(0)
+
+
+def input_gradient_linear_formula(model, values):  # ignores the tanh: a formula typed in
+    return (model[2].weight @ model[0].weight).flatten().detach()
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (broken_input_gradient, "returned None"),
+        (input_gradient_of_the_weights, "not the gradient of the model's output"),
+        (input_gradient_linear_formula, "not the gradient of the model's output"),
+    ],
+)
+def test_input_gradient_wrong_answers(answer, says, capsys):
+    with pytest.warns(UserWarning) if answer is broken_input_gradient else _nothing():
+        fails(answer, INPUT_GRADIENT, capsys, says)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+# ---------------------------------------------------------------- 08: the tiny engine
+
+
+def test_the_engine_source_is_the_notebooks_engine():
+    cells = json.loads((NOTEBOOKS / "08_going_further.ipynb").read_text("utf-8"))["cells"]
+    engine = next(
+        "".join(c["source"]) for c in cells if "".join(c["source"]).startswith("class Value")
+    )
+    assert engine.strip() == ENGINE_SOURCE.strip()
+
+
+@pytest.mark.parametrize("exercise", [ENGINE_TANH, ENGINE_EXP], ids=["tanh", "exp"])
+@pytest.mark.parametrize("case", ENGINE_CASES, ids=lambda c: str(c[0]))
+def test_engine_references_are_finite_differences(exercise, case):
+    expression, a, b = case
+    value, a_grad, b_grad = exercise.reference(expression, a, b)
+    f = math.tanh if exercise is ENGINE_TANH else math.exp
+
+    def by_hand(a, b):  # the expression in plain floats
+        return {
+            "op(u) + u with u = a · b": lambda: f(a * b) + a * b,
+            "op(a).sin() · b": lambda: math.sin(f(a)) * b,
+            "t · t + b with t = op(a)": lambda: f(a) ** 2 + b,
+            "op(op(a) + b)": lambda: f(f(a) + b),
+        }[expression]()
+
+    assert value == pytest.approx(by_hand(a, b))
+    assert a_grad == pytest.approx(finite_difference(lambda t: by_hand(float(t), b), a), rel=1e-6)
+    assert b_grad == pytest.approx(finite_difference(lambda t: by_hand(a, float(t)), b), rel=1e-6)
+
+
+def tanh_with_assignment(node):  # = instead of +=: a node used twice loses a path
+    Value = engine_class()
+    result = Value(math.tanh(node.data), (node,))
+
+    def backward_step():
+        node.grad = (1 - result.data**2) * result.grad
+
+    result.backward_step = backward_step
+    return result
+
+
+def tanh_with_the_wrong_derivative(node):
+    Value = engine_class()
+    result = Value(math.tanh(node.data), (node,))
+
+    def backward_step():
+        node.grad += (1 - node.data**2) * result.grad  # tanh' written with x, not tanh x
+
+    result.backward_step = backward_step
+    return result
+
+
+def tanh_without_backward_step(node):
+    Value = engine_class()
+    return Value(math.tanh(node.data), (node,))
+
+
+def tanh_computed_by_pytorch(node):  # a number, not a node of the engine
+    return torch.tanh(torch.tensor(node.data)).item()
+
+
+def exp_with_the_wrong_data(node):
+    Value = engine_class()
+    result = Value(math.exp(node.data) - 1, (node,))
+
+    def backward_step():
+        node.grad += math.exp(node.data) * result.grad
+
+    result.backward_step = backward_step
+    return result
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer", "says"),
+    [
+        (ENGINE_TANH, tanh_with_assignment, "the gradients do not"),
+        (ENGINE_TANH, tanh_with_the_wrong_derivative, "the gradients do not"),
+        (ENGINE_TANH, tanh_without_backward_step, "the gradients do not"),
+        (ENGINE_TANH, tanh_computed_by_pytorch, "return a new Value"),
+        (ENGINE_EXP, exp_with_the_wrong_data, "the value (.data) differs"),
+        (ENGINE_EXP, lambda node: node, "returned the node it was given"),
+    ],
+)
+def test_engine_wrong_answers(exercise, answer, says, capsys):
+    fails(answer, exercise, capsys, says)
