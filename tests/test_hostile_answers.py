@@ -6,6 +6,7 @@ no hanging, no flood of printed lines, and the kernel left as the notebook expec
 Everything is driven through ``check()``, ``evaluate()`` and ``hint()``, as in a notebook.
 """
 
+import gc
 import itertools
 import json
 import math
@@ -287,6 +288,42 @@ def test_a_function_that_changes_the_kernel_for_good_is_told_and_the_kernel_rest
 ):
     text = fails(hostile(simple_right), SIMPLE_FUNCTION, capsys, says, "put it back")
     assert "rest of the notebook" in text
+
+
+@pytest.fixture
+def no_automatic_garbage_collection():
+    """Garbage is collected only where the test says so."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+def test_what_a_failed_call_held_is_freed_before_a_later_check_runs(
+    no_automatic_garbage_collection, capsys
+):
+    def enters_inference_mode_then_fails(x_value):
+        mode = torch.inference_mode()
+        mode.__enter__()  # held only by this call's frame, and never __exit__
+        return simple_right(x_value)  # backward() fails: nothing is tracked in inference mode
+
+    fails(enters_inference_mode_then_fails, SIMPLE_FUNCTION, capsys, "inference mode")
+
+    def leaves_inference_mode_on_once_then_collects_garbage(x_value):
+        if not _kept_alive:  # the first call only
+            mode = torch.inference_mode()
+            mode.__enter__()  # and never __exit__
+            _kept_alive.append(mode)
+        gc.collect()  # as the collector may, at any moment of a later check
+        return 3 * x_value**2 + 2
+
+    # the earlier call's inference mode, freed now, would end this one's: the check would
+    # pass a function that leaves inference mode on
+    fails(
+        leaves_inference_mode_on_once_then_collects_garbage,
+        SIMPLE_FUNCTION,
+        capsys,
+        "inference mode",
+    )
 
 
 def test_after_such_a_function_the_notebook_can_differentiate_again(capsys):

@@ -17,6 +17,7 @@ import io
 import signal
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -248,7 +249,33 @@ def guarded_call(function: Callable, args: tuple) -> Outcome:
                 answer, error = function(*args), None
             except (Exception, SystemExit) as raised:  # a learner's code may raise anything
                 answer, error = None, raised
+    except BaseException as passing:  # the time is up, or the learner stopped the kernel
+        restore_standard_state()
+        _release_frames(passing)
+        raise
     finally:
         if _TIME_LEFT[0] is not None:
             _TIME_LEFT[0] -= time.monotonic() - start
-    return Outcome(answer, error, restore_standard_state())
+    changed = restore_standard_state()
+    _release_frames(error)
+    return Outcome(answer, error, changed)
+
+
+def _release_frames(error: BaseException | None) -> None:
+    """Let go, now, of the local variables of the learner's frames ``error`` went through.
+
+    A traceback keeps its frames alive, and with them what the learner's code held, such
+    as a ``torch.inference_mode()`` it entered. The exception and the frame that caught it
+    form a reference cycle, so without this those objects would be freed at a random later
+    garbage collection; an inference-mode guard freed then resets the mode, in the middle
+    of whatever runs at that moment (another check, say). Called after the settings are
+    read and put back, so that what the learner's call left is still seen and reported.
+
+    Args:
+        error: the exception the learner's call raised, or None.
+    """
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        traceback.clear_frames(error.__traceback__)  # skips frames still running
+        error = error.__cause__ or error.__context__
