@@ -4,6 +4,7 @@ import re
 
 import nbformat
 import pytest
+import torch
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
@@ -63,6 +64,18 @@ def test_the_cell_asked_about_hides_its_answer_in_the_student_edition(name, cell
 def test_every_choice_has_a_nudge_and_the_letters_match():
     assert len(CHOICES) == len(LETTERS) == len(set(CHOICES))
     assert set(NEEDS) == set(LETTERS)
+
+
+def test_the_nudge_for_the_first_message_names_the_condition_pytorch_checks():
+    """A leaf that requires grad has no grad_fn, yet backward() from it works: the first
+    message's condition is "does not require grad", and its nudge must ask about that."""
+    leaf = torch.tensor(3.0, requires_grad=True)
+    leaf.backward()
+    assert leaf.grad_fn is None and leaf.grad.item() == 1.0
+    with pytest.raises(RuntimeError, match=CHOICES[0]):
+        torch.tensor(3.0).backward()
+    assert "does not require grad" in NEEDS["A"]
+    assert NEEDS["A"].endswith("Does the tensor here require grad?")
 
 
 @pytest.mark.parametrize("name", list(QUESTIONS))

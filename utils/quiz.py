@@ -41,8 +41,8 @@ CHOICES: tuple[str, ...] = (
 # What each symptom needs in order to appear: the nudge for a wrong choice. Each one
 # names a condition to look for in the cell, never which choice is right.
 NEEDS: dict[str, str] = {
-    "A": "that message comes when backward() starts from a tensor that has no graph "
-    "(no grad_fn). Does the tensor here have one?",
+    "A": "that message comes when backward() starts from a tensor that does not require "
+    "grad (so it has no grad_fn either). Does the tensor here require grad?",
     "B": "that message needs a second backward() through a graph whose saved values "
     "were already freed. How many times does backward() run here, and through which graph?",
     "C": "that message needs an in-place change (-=, add_(), ...) of a leaf that requires "
