@@ -395,6 +395,7 @@ def test_the_site_reads_from_the_first_page_to_the_last(context, tmp_path):
         page.goto((tmp_path / "index.html").as_uri())
         page.locator("a", has_text="01 ·").first.click()
         visited = [page.url.rsplit("/", 1)[-1]]
+        graphs = [page.locator("img[src^='data:image/svg+xml']").count()]
         while True:
             link = page.locator("p", has_text="Continue with").locator("a")
             if link.count() == 0:
@@ -402,9 +403,13 @@ def test_the_site_reads_from_the_first_page_to_the_last(context, tmp_path):
             link.first.click()
             page.wait_for_load_state()
             visited.append(page.url.rsplit("/", 1)[-1])
+            graphs.append(page.locator("img[src^='data:image/svg+xml']").count())
             assert len(visited) <= len(NOTEBOOKS), "the Next links loop"
         assert visited == [f"{p.stem}.html" for p in NOTEBOOKS]
-        assert page.locator("img[src^='data:image/svg+xml']").count() > 0, "graphs show"
+        assert graphs[0] > 0, "graphs show on the first page"  # 01 draws its first graph
+        drawn = {p.stem for p in NOTEBOOKS if "draw_graph(" in p.read_text(encoding="utf-8")}
+        shown = {p.stem for p, count in zip(NOTEBOOKS, graphs, strict=True) if count}
+        assert drawn <= shown, "every notebook that draws a graph shows it on its page"
     finally:
         page.close()
 

@@ -138,7 +138,7 @@ def test_the_workspace_is_copied_once_then_only_gains_new_notebooks(course):
     # `make lab EDITION=student` runs this step first, then opens the learner's copy.
     plan = make(course, "-n", "lab", "EDITION=student").stdout.splitlines()
     assert plan[0].endswith("tools/course.py workspace my-work")
-    assert plan[-1].endswith(f" my-work/{FIRST}")
+    assert f"--LabApp.default_url=/lab/tree/my-work/{FIRST}" in plan[-1]
 
 
 def test_no_generator_changes_the_learner_workspace(course):
