@@ -7,6 +7,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
+from utils.playground import PLAYGROUND_MARKER, FigureView
 from utils.widgets import (
     GRAD_MODES,
     TANGENT_FUNCTIONS,
@@ -109,9 +110,8 @@ def test_without_a_front_end_the_default_state_is_ordinary_output():
     with capture_output() as captured:
         tangent_explorer()._ipython_display_()
     first, *rest = captured.outputs
-    assert first.data["text/plain"] == (
-        "Tangent explorer: run this cell in JupyterLab to use the controls."
-    )
+    assert first.data["text/plain"] == f"Tangent explorer: {PLAYGROUND_MARKER}"
+    assert "JupyterLab" in PLAYGROUND_MARKER, "the static view says where the controls work"
     assert "application/vnd.jupyter.widget-view+json" in first.data
     readout, *figures = rest
     assert "slope from x.grad = 14.000" in readout.data["text/plain"]
@@ -297,8 +297,6 @@ def test_training_explorer_redraws_the_loss_curve():
 
 
 def test_a_playground_figure_shows_as_a_png_of_the_figure_size():
-    from utils.widgets import FigureView
-
     figure = tangent_explorer().draw()[1]
     png = FigureView(figure)._repr_png_()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -327,8 +325,6 @@ def _pixels(png: bytes):
 )
 def test_a_redrawn_frame_is_the_picture_a_fresh_drawing_gives(make, moves):
     """Only the moving parts are redrawn per move: no trace of the old frame may remain."""
-    from utils.widgets import FigureView
-
     playground = make()
     playground.draw()
     figure = next(item for item in playground.items if not isinstance(item, str))
@@ -343,8 +339,6 @@ def test_a_redrawn_frame_is_the_picture_a_fresh_drawing_gives(make, moves):
 
 def test_a_slider_move_redraws_only_the_moving_parts(monkeypatch):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from utils.widgets import FigureView
 
     playground = tangent_explorer()
     figure = playground.draw()[1]
@@ -366,8 +360,6 @@ def test_a_slider_move_redraws_only_the_moving_parts(monkeypatch):
     ids=["tangent", "accumulation", "vjp", "training"],
 )
 def test_every_label_of_a_playground_figure_is_inside_the_picture(make):
-    from utils.widgets import FigureView
-
     figure = next(item for item in make().draw() if not isinstance(item, str))
     FigureView(figure)._repr_png_()
     renderer = figure.canvas.get_renderer()
