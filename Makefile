@@ -6,35 +6,47 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# EDITION=student opens the student edition (exercises left to do) instead of the complete one.
+# EDITION=student opens the learner's own copy of the student edition (exercises left to do),
+# kept in WORKSPACE: git ignores it and no command of the course overwrites or deletes it.
 EDITION ?= complete
-FIRST_NOTEBOOK := notebooks/$(if $(filter student,$(EDITION)),student/)01_requires_grad.ipynb
+WORKSPACE ?= my-work
+FIRST_NOTEBOOK := $(if $(filter student,$(EDITION)),$(WORKSPACE),notebooks)/01_requires_grad.ipynb
+PREPARE := $(if $(filter student,$(EDITION)),workspace)
+# The notebooks that make format may rewrite: the course's own, never a learner's.
+COURSE_NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 # Jupyter refuses to run as root unless told to (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help lab present test lint format outputs navigation site bench clean
+.PHONY: help lab workspace present test lint format outputs navigation site assignment bench clean
 
 help:
 	@echo "make lab         set up, then open the course in JupyterLab (EDITION=student: exercises to do)"
+	@echo "make workspace   copy the student edition's new notebooks into my-work/ (never replaces one)"
 	@echo "make present     open the course ready to present (deck mode, larger fonts)"
 	@echo "make site        build a static HTML copy of the course in _site/"
 	@echo "make test        set up, then run every test (lint, unit tests, strict nbval)"
 	@echo "make outputs     re-run every notebook in a fresh kernel and store its outputs"
 	@echo "make navigation  rewrite the Next links and the README course map"
 	@echo "make lint        check the code and the notebooks with ruff (part of make test)"
+	@echo "make assignment  build the nbgrader assignment in _nbgrader/ (source and release)"
 	@echo "make format      format the code and the notebooks with ruff"
 	@echo "make bench       measure speed and size; write the table into README.md"
 	@echo "make clean       remove the virtual environment"
 
-lab: $(VENV)/.lab-installed
+lab: $(VENV)/.lab-installed $(PREPARE)
 	@sh tools/system-packages.sh dot
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS) $(FIRST_NOTEBOOK)
 
+# A learner's own copy of the student edition: the first time, every notebook; after a course
+# update, only the notebooks that are new. A notebook already there is never replaced.
+workspace: $(VENV)/.lab-installed
+	$(BIN)/python tools/course.py workspace $(WORKSPACE)
+
 # Presenting: the same server, with its own settings (deck mode on, fonts for a projector)
 # kept in .venv so that a teacher's everyday JupyterLab settings stay as they are.
-present: $(VENV)/.lab-installed
+present: $(VENV)/.lab-installed $(PREPARE)
 	@sh tools/system-packages.sh dot
 	rm -rf $(VENV)/present-settings && cp -r tools/present-settings $(VENV)/present-settings
 	JUPYTERLAB_SETTINGS_DIR=$(VENV)/present-settings $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
@@ -56,8 +68,8 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check utils tests tools notebooks
 
 format: $(VENV)/.test-installed
-	$(BIN)/ruff check --fix utils tests tools notebooks
-	$(BIN)/ruff format utils tests tools notebooks
+	$(BIN)/ruff check --fix utils tests tools $(COURSE_NOTEBOOKS)
+	$(BIN)/ruff format utils tests tools $(COURSE_NOTEBOOKS)
 
 outputs: $(VENV)/.test-installed
 	@sh tools/system-packages.sh --require dot
@@ -66,6 +78,10 @@ outputs: $(VENV)/.test-installed
 
 navigation: $(VENV)/.test-installed
 	$(BIN)/python tools/course.py navigation
+
+# For teachers who grade with nbgrader: _nbgrader/ is an nbgrader course folder.
+assignment: $(VENV)/.test-installed
+	$(BIN)/python tools/course.py assignment _nbgrader
 
 bench: $(VENV)/.test-installed
 	@sh tools/system-packages.sh --require dot chromium

@@ -158,6 +158,14 @@ PLAYGROUNDS: dict[str, dict[str, list[Move]]] = {
         'quiz("update while recording")': quiz_moves("D", "C"),
         'quiz("plot the predictions")': quiz_moves("E", "D"),
     },
+    "09_debugging_gradients.ipynb": {
+        "gradient_norm_explorer()": [
+            Move(slider(1, "ArrowRight", 10), ["20 layers, tanh, scale 1.00", "stable"]),
+            Move(choose(0, "relu"), ["relu, scale 1.00", "vanishing"]),
+            Move(slider(1, "ArrowRight", 8), ["relu, scale 1.40", "stable"]),
+            Move(slider(0, "ArrowLeft", 10), ["10 layers, relu"]),
+        ],
+    },
 }
 
 

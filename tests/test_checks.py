@@ -246,9 +246,19 @@ def test_hints_lead_on_without_giving_the_solution(exercise, capsys):
     assert f"hint({exercise.name}, 2)" in first
     hint(exercise.name, 99)  # past the last hint: shows the last one
     assert capsys.readouterr().out.startswith(f"Hint {len(exercise.hints)} of")
-    body = [line.strip() for line in exercise.solution.strip().splitlines()[1:]]
-    for text in exercise.hints:
-        assert "\n".join(body) not in text
+
+
+@pytest.mark.parametrize("exercise", EXERCISES.values(), ids=list(EXERCISES))
+def test_each_hint_shows_that_hint_and_nothing_of_the_solution(exercise, capsys):
+    count = len(exercise.hints)
+    solution_lines = {line.strip() for line in exercise.solution.strip().splitlines()}
+    for number, text in enumerate(exercise.hints, start=1):
+        hint(exercise.name, number)
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0] == f"Hint {number} of {count}: {text}"
+        more = [f"(More: hint({exercise.name}, {number + 1}))"] if number < count else []
+        assert lines[1:] == more
+        assert not solution_lines & set(lines), "a line of the model solution is shown"
 
 
 # ------------------------------------------------------------------------------- compare
@@ -262,6 +272,16 @@ def test_compare_reports_exact_and_close(capsys):
     assert "exact: True" in same and "close: True" in same
     assert "exact: False" in nearly and "close: True" in nearly
     assert "close: False" in different
+
+
+def test_compare_uses_the_tolerance_it_is_given(capsys):
+    compare("loose", torch.tensor(1.0), 1.001, tolerance=1e-2)
+    compare("tight", torch.tensor(1.0), 1.001, tolerance=1e-4)
+    compare("default", torch.tensor(1.0), 1.0 + 1e-5)
+    loose, tight, default = capsys.readouterr().out.splitlines()
+    assert "close: True" in loose and "(tolerance 0.01)" in loose
+    assert "close: False" in tight and "(tolerance 0.0001)" in tight
+    assert "close: False" in default and "(tolerance 1e-06)" in default
 
 
 def test_compare_explains_a_shape_mismatch(capsys):
@@ -496,6 +516,71 @@ def test_fit_slope_reference_approaches_two_and_the_bugs_are_caught():
 
     feedback = evaluate(never_zeroes, FIT_SLOPE)
     assert "not the weight the repaired loop reaches" in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("factor", "passes"), [(1 + 1e-6, True), (1 - 1e-6, True), (1.001, False), (1.05, False)]
+)
+def test_a_right_answer_may_be_off_by_rounding_but_not_by_a_tenth_of_a_percent(factor, passes):
+    feedback = evaluate(lambda x_value: right_simple(x_value) * factor, SIMPLE_FUNCTION)
+    assert feedback.passed is passes
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_bool_is_not_a_number(value):
+    for exercise, answer in (
+        (SIMPLE_FUNCTION, lambda x_value: value),
+        (MULTIVARIATE, lambda a, b: (value, 8 * b)),
+        (MANY_POINTS, lambda xs: [value] * len(xs)),
+        (TRAIN_STEP, lambda model, optimizer, loss_fn, x, y: value),
+    ):
+        feedback = evaluate(answer, exercise)
+        assert not feedback.passed and f"returned {value}" in feedback.message
+
+
+def test_an_exercise_is_judged_by_its_reference_or_by_its_own_judge():
+    from utils.feedback import Exercise
+
+    with pytest.raises(TypeError, match="judge or returns"):
+        Exercise("x", abs, ((1.0,),), ("a hint",), "code", "praise")
+
+
+# ------------------------------------------------------- one source for each model solution
+
+
+def notebook_solution(notebook: str, name: str) -> list[str]:
+    """The body of the notebook's solution cell for ``name``, line by line, stripped."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / f"{notebook}.ipynb"
+    for cell in json.loads(path.read_text("utf-8"))["cells"]:
+        source = "".join(cell["source"])
+        if f"def {name}(" in source and "### BEGIN SOLUTION" in source:
+            body = source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+            return [line.strip() for line in body.strip().splitlines()]
+    raise AssertionError(f"{notebook} has no solution cell for {name}")
+
+
+@pytest.mark.parametrize("exercise", EXERCISES.values(), ids=list(EXERCISES))
+def test_the_model_solution_is_the_notebooks_solution(exercise):
+    """solution() shows the code of the notebook's solution cell (plus, at most, a helper the
+    notebook defined in an earlier cell, so that the shown solution runs on its own)."""
+    assert exercise.notebook, f"{exercise.name}: say which notebook ends with it (notebook=...)"
+    shown = {line.strip() for line in exercise.solution.strip().splitlines()}
+    missing = [
+        line for line in notebook_solution(exercise.notebook, exercise.name) if line not in shown
+    ]
+    assert not missing, f"solution() and the notebook differ: {missing}"
+
+
+def test_a_playground_imports_no_checker():
+    import subprocess
+    import sys
+
+    code = "import sys, utils.widgets; print('utils.checks' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
 
 
 def test_every_exercise_defined_is_registered():

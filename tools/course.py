@@ -4,18 +4,27 @@
     python tools/course.py navigation              # Next links, slides, map, student edition
     python tools/course.py check-navigation        # exit 1 if either is out of date
     python tools/course.py site [FOLDER]           # static HTML pages (default: _site/)
+    python tools/course.py workspace [FOLDER]      # a learner's own copy (default: my-work/)
+    python tools/course.py assignment [FOLDER]     # nbgrader assignment (default: _nbgrader/)
 
 Stored notebooks are normalised so that re-running an unchanged notebook gives no diff:
 fixed notebook metadata, no execution timings, no widget state or widget-view
 outputs (their model ids are random; every playground also prints its default view).
+
+A generator writes only the files it owns, and never replaces a generated notebook that
+someone edited by hand: it stops, says which file, and changes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import html
+import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -113,15 +122,21 @@ def add_png_of_graph(output) -> None:
 
 def run_outputs(paths: list[Path], timeout: int = 600) -> None:
     """Execute each notebook from the top in a fresh kernel and store the normalised result."""
+    refuse_to_run(paths)
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         make_client(notebook, path.parent, timeout).execute()
+        marks = notebook.metadata.get(MARK)
         normalise(notebook)
+        if marks:
+            notebook.metadata[MARK] = marks
+        if is_student_edition(notebook):
+            hide_predicted_outputs(notebook)
         write(notebook, path)
-        print(f"stored outputs: {path.relative_to(ROOT)}")
+        print(f"stored outputs: {shown(path)}")
 
 
 def make_client(notebook, working_directory: Path, timeout: int = 600, record_timing=False):
@@ -333,6 +348,7 @@ def with_readme_badges(readme: str) -> str:
 # ------------------------------------------------------------------------ student edition
 
 STUDENT = NOTEBOOKS / "student"
+WORKSPACE = ROOT / "my-work"
 SOLUTION = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?",
     re.DOTALL | re.MULTILINE,
@@ -342,19 +358,139 @@ BANNER = (
     "> **Student edition.** The exercises are left for you to write. Each check tells you what "
     "to fix; `hint(...)` nudges and `solution(...)` shows a model answer when you want one."
 )
+# A cell of the complete edition that answers a "Predict" prompt carries this tag. The student
+# edition stores such a code cell without outputs and folds such a markdown cell away, so that
+# a learner commits to a guess before seeing the answer.
+PREDICT_ANSWER = "predict-answer"
+FOLDED = "<details>\n<summary>Answer (after your prediction)</summary>\n\n{text}\n\n</details>"
+# Notebook metadata that the generators leave in what they write: which edition it is, and a
+# fingerprint of what was typed in it, to tell a generated notebook from one edited by hand.
+MARK = "course"
+KEEP_YOUR_WORK = (
+    "Your own work belongs in my-work/ (`make lab EDITION=student` copies the student edition "
+    "there, and no course command ever changes it): move the file there or elsewhere, then run "
+    "the command again."
+)
 
 
-def student_edition(notebook):
-    """The same notebook with every marked solution replaced by a stub, and no outputs."""
+def student_edition(notebook, fold_answers: bool = True):
+    """The same notebook with every marked solution replaced by a stub, the written answers to
+    "Predict" prompts folded away, and no outputs.
+
+    Args:
+        notebook: a notebook of the complete edition (it is not changed).
+        fold_answers: False gives the edition as made before answers were folded.
+    """
     student = nbformat.from_dict(copy.deepcopy(dict(notebook)))
     for cell in student.cells:
         if cell.cell_type == "code":
             cell.source = SOLUTION.sub(lambda m: STUB.format(indent=m["indent"]), cell.source)
             cell.outputs, cell.execution_count = [], None
+        elif fold_answers and PREDICT_ANSWER in cell.metadata.get("tags", []):
+            cell.source = FOLDED.format(text=cell.source.strip())
     title, _, rest = student.cells[0].source.partition("\n")
     student.cells[0].source = f"{title}\n\n{BANNER}\n{rest}"
     point_badge_at_student_edition(student)
+    student.metadata[MARK] = {"edition": "student"}
     return student
+
+
+def is_student_edition(notebook) -> bool:
+    return notebook.metadata.get(MARK, {}).get("edition") == "student"
+
+
+def hide_predicted_outputs(notebook) -> None:
+    """Store the code cells that answer a "Predict" prompt unrun: no outputs, no count.
+
+    Strict nbval still runs such a cell (an error in it fails the test), but compares
+    nothing, since there is nothing stored to compare with.
+    """
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and PREDICT_ANSWER in cell.metadata.get("tags", []):
+            cell.outputs, cell.execution_count = [], None
+
+
+def typed_digest(notebook) -> str:
+    """A fingerprint of what a person can type into a notebook: each cell's kind and text."""
+    typed = [[cell.cell_type, cell.source] for cell in notebook.cells]
+    return hashlib.sha256(json.dumps(typed, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def write_generated(notebook, path: Path) -> None:
+    """Write a generated notebook with the fingerprint of what it holds."""
+    notebook.metadata.setdefault(MARK, {})["typed"] = typed_digest(notebook)
+    write(notebook, path)
+
+
+def committed_student_editions(path: Path) -> list:
+    """The student editions of the last committed course notebook that ``path`` is made from,
+    as this generator and as its version before folded answers made them; none if ``path`` is
+    not a student notebook, there is no git, or no such notebook is committed."""
+    if path.parent.resolve() != STUDENT.resolve():
+        return []
+    try:
+        text = subprocess.run(
+            ["git", "show", f"HEAD:notebooks/{path.name}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        committed = nbformat.reads(text, as_version=4)
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return []
+    return [student_edition(committed), student_edition(committed, fold_answers=False)]
+
+
+def edited_by_hand(path: Path, planned=None) -> bool:
+    """Whether replacing the generated notebook at ``path`` could lose what someone typed.
+
+    It could not when the file is missing, when its cells hold what would be written anyway
+    (``planned``), when they are as a generator left them (their fingerprint matches), or when
+    they are the student edition of the last committed course notebook.
+
+    Args:
+        path: a generated notebook (student edition or assignment).
+        planned: the notebook that would replace it, if any.
+    """
+    if not path.exists():
+        return False
+    try:
+        current = nbformat.read(path, as_version=4)
+    except Exception:  # not a notebook any more (for example a merge conflict): a person's doing
+        return True
+    digest = typed_digest(current)
+    if planned is not None and digest == typed_digest(planned):
+        return False
+    if current.metadata.get(MARK, {}).get("typed") == digest:
+        return False
+    return digest not in {typed_digest(made) for made in committed_student_editions(path)}
+
+
+def shown(path: Path) -> str:
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def refuse_hand_edits(
+    paths: list[Path], planned: dict | None = None, advice: str = KEEP_YOUR_WORK
+) -> None:
+    """Stop, with one message and before anything is written, if a generated notebook among
+    ``paths`` was edited by hand.
+
+    Args:
+        paths: the generated notebooks a command is about to replace or remove.
+        planned: what would replace each of them (path -> notebook), where known.
+        advice: what to do instead, said after which files were edited.
+    """
+    planned = planned or {}
+    edited = [shown(p) for p in paths if edited_by_hand(p, planned.get(p))]
+    if edited:
+        raise SystemExit(
+            f"Stopped, nothing changed: {', '.join(edited)} "
+            f"{'was' if len(edited) == 1 else 'were'} edited by hand, and this command would "
+            f"replace {'it' if len(edited) == 1 else 'them'}. {advice}"
+        )
 
 
 def sources(notebook) -> list:
@@ -362,34 +498,287 @@ def sources(notebook) -> list:
     return [(c.cell_type, c.source, dict(c.metadata)) for c in notebook.cells]
 
 
+def planned_student_edition(planned: dict[Path, str] | None = None) -> dict:
+    """The student edition as it should be: target path -> notebook, or None for a generated
+    student notebook whose course notebook is gone.
+
+    Args:
+        planned: the text navigation will give each course notebook (default: as on disk).
+    """
+    planned = planned or {}
+    plan = {}
+    for path in course_notebooks():
+        text = planned.get(path)
+        notebook = nbformat.reads(text, as_version=4) if text else nbformat.read(path, 4)
+        plan[STUDENT / path.name] = student_edition(notebook)
+    for leftover in student_notebooks():
+        plan.setdefault(leftover, None)
+    return plan
+
+
+def student_edition_changes(planned: dict[Path, str] | None = None) -> dict:
+    """The student notebooks to write (path -> notebook) or remove (path -> None).
+
+    Only files named like course notebooks are the generator's: a learner's ``Untitled.ipynb``
+    or ``01_requires_grad-Copy1.ipynb`` is never touched, and a left-over notebook is removed
+    only if it is as generated. Raises SystemExit, having changed nothing, if one of the files
+    to replace was edited by hand.
+    """
+    changes = {}
+    for target, student in planned_student_edition(planned).items():
+        if student is None and edited_by_hand(target):
+            print(f"left alone: {shown(target)} (no course notebook of that name; not generated)")
+        elif is_stale(target, student):
+            changes[target] = student
+    refuse_hand_edits(list(changes), changes)
+    return changes
+
+
 def stale_student_notebooks() -> list[Path]:
     """Student notebooks that are missing, out of date, or left over from a removed source."""
-    stale = []
-    expected = {}
-    for path in course_notebooks():
-        expected[STUDENT / path.name] = student_edition(nbformat.read(path, as_version=4))
-    for target, student in expected.items():
-        if not target.exists() or sources(nbformat.read(target, as_version=4)) != sources(student):
-            stale.append(target)
-    stale += [p for p in STUDENT.glob("*.ipynb") if p not in expected]
-    return stale
+    return [
+        target for target, student in planned_student_edition().items() if is_stale(target, student)
+    ]
 
 
-def write_student_edition() -> None:
-    """Regenerate stale student notebooks (without outputs: `make outputs` adds them)."""
-    for target in stale_student_notebooks():
-        source = NOTEBOOKS / target.name
-        if not source.exists():
+def is_stale(target: Path, student) -> bool:
+    """Whether the student notebook at ``target`` differs from ``student`` (None: should not be)."""
+    if student is None or not target.exists():
+        return True
+    existing = nbformat.read(target, as_version=4)
+    return sources(existing) != sources(student) or not is_student_edition(existing)
+
+
+def write_student_edition(changes: dict | None = None) -> None:
+    """Regenerate stale student notebooks (without outputs: `make outputs` adds them).
+
+    Args:
+        changes: from :func:`student_edition_changes` (default: work them out now).
+    """
+    changes = student_edition_changes() if changes is None else changes
+    for target, student in changes.items():
+        if student is None:
             target.unlink()
-            print(f"removed: {target.relative_to(ROOT)}")
+            print(f"removed: {shown(target)}")
             continue
         target.parent.mkdir(exist_ok=True)
-        write(student_edition(nbformat.read(source, as_version=4)), target)
-        print(f"generated: {target.relative_to(ROOT)}")
+        write_generated(student, target)
+        print(f"generated: {shown(target)}")
 
 
 def student_notebooks() -> list[Path]:
     return sorted(p for p in STUDENT.glob("*.ipynb") if NAME.match(p.name))
+
+
+def refuse_to_run(paths: list[Path]) -> None:
+    """Stop before running anything if one of ``paths`` is a student notebook edited by hand
+    (running it would replace its outputs and leave it looking generated)."""
+    guarded = [
+        p
+        for p in paths
+        if p.parent.resolve() == STUDENT.resolve()
+        or is_student_edition(nbformat.read(p, as_version=4))
+    ]
+    refuse_hand_edits(guarded)
+
+
+# ---------------------------------------------------------------------- learner workspace
+
+
+def fill_workspace(folder: Path) -> list[Path]:
+    """Copy into ``folder`` each student notebook it does not have yet; return those added.
+
+    A notebook already in ``folder`` is never replaced, even if the course has a newer one:
+    it is the learner's. (To start a notebook afresh, a learner deletes it and runs this again.)
+
+    Args:
+        folder: the learner's workspace, created if missing.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    added = []
+    for source in student_notebooks():
+        target = folder / source.name
+        if target.exists():
+            continue
+        with open(target, "xb") as copy_:  # "x": fails rather than replace a file made meanwhile
+            copy_.write(source.read_bytes())
+        added.append(target)
+    return added
+
+
+def workspace_message(folder: Path, added: list[Path], had_notebooks: bool) -> str:
+    """One line that tells a learner what the workspace step did."""
+    name = f"{folder.name}/"
+    if not added:
+        return f"{name}: nothing new; your notebooks are as you left them."
+    if not had_notebooks:
+        return (
+            f"{name}: your own copy of the student edition ({len(added)} notebooks). Work "
+            "there: course commands and updates never change it."
+        )
+    return (
+        f"{name}: added {', '.join(p.name for p in added)}; "
+        "the notebooks you already had are as you left them."
+    )
+
+
+# --------------------------------------------------------------------- nbgrader assignment
+
+ASSIGNMENT_FOLDER = ROOT / "_nbgrader"
+ASSIGNMENT = "autograd-hands-on"
+POINTS = 1  # per exercise
+EXERCISE_CHECK = re.compile(r"^check\((\w+)\)", re.MULTILINE)
+SOLUTION_CALL = re.compile(r"^# solution\(\w+\)\n?", re.MULTILINE)
+SOLUTION_SENTENCE = re.compile(r"\s*[^.!?\n]*`solution\([^`]*\)`[^.!?]*[.!?]")
+ASSIGNMENT_BANNER = (
+    '> **Assignment.** Write each exercise where it says "Your code here", run its cell and '
+    "read what the check says; `hint(...)` nudges when you are stuck. The locked cell after "
+    "each exercise is graded: it gives the exercise's points when your answer is right."
+)
+NBGRADER_CONFIG = """\
+# nbgrader's settings for the course (written once by `make assignment`; yours to change).
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "autograd-hands-on"
+# The stub that replaces each solution: the same as the student edition's.
+c.ClearSolutions.code_stub = {
+    "python": "# Your code here: replace the next line.\\nraise NotImplementedError"
+}
+"""
+
+
+def nbgrader_metadata(grade_id: str, solution: bool, points: int = 0) -> dict:
+    """nbgrader's cell metadata: a solution cell, or a locked cell graded with ``points``."""
+    metadata = {
+        "grade": not solution,
+        "grade_id": grade_id,
+        "locked": not solution,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
+    if not solution:
+        metadata["points"] = points
+    return metadata
+
+
+def graded_cell(name: str, points: int = POINTS):
+    """The locked cell that grades exercise ``name``: it raises unless the answer is right."""
+    source = (
+        f"# Graded ({points} point{'s' if points != 1 else ''}): an error here means "
+        f"{name} is not right yet.\n"
+        "from utils.grading import assert_correct\n\n"
+        f"assert_correct({name})"
+    )
+    metadata = {"nbgrader": nbgrader_metadata(f"{name}-graded", solution=False, points=points)}
+    return nbformat.v4.new_code_cell(source, metadata=metadata)
+
+
+def without_solution_import(source: str) -> str:
+    """Drop ``solution`` from the set-up cell's ``from utils.checks import ...`` line."""
+    lines = []
+    for line in source.split("\n"):
+        if line.startswith("from utils.checks import "):
+            names = line.removeprefix("from utils.checks import ").split(", ")
+            line = "from utils.checks import " + ", ".join(n for n in names if n != "solution")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def assignment_edition(notebook):
+    """The nbgrader source version of a course notebook.
+
+    Like the student edition (answers to predictions folded, no outputs) but with each
+    solution kept between nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers in a
+    solution cell, a locked graded cell after each exercise, and no ``solution()``: not in the
+    set-up cell's imports, the commented-out calls or the prose.
+
+    Args:
+        notebook: a notebook of the complete edition (it is not changed).
+    """
+    graded = nbformat.from_dict(copy.deepcopy(dict(notebook)))
+    cells = []
+    for cell in graded.cells:
+        tags = cell.metadata.get("tags", [])
+        cell.metadata.pop("slideshow", None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.source = SOLUTION_CALL.sub("", without_solution_import(cell.source)).rstrip("\n")
+        else:
+            cell.source = SOLUTION_SENTENCE.sub("", cell.source)
+            if PREDICT_ANSWER in tags:
+                cell.source = FOLDED.format(text=cell.source.strip())
+        cells.append(cell)
+    with_grades = []
+    for index, cell in enumerate(cells):
+        with_grades.append(cell)
+        exercise = cells[index - 1] if index else None
+        if exercise is not None and "### BEGIN SOLUTION" in exercise.source:
+            name = EXERCISE_CHECK.search(exercise.source)[1]
+            exercise.metadata["nbgrader"] = nbgrader_metadata(name, solution=True)
+            if cell.source.startswith("# hint("):
+                with_grades.append(graded_cell(name))
+            else:  # no hint cell: the graded cell follows the exercise itself
+                with_grades.insert(-1, graded_cell(name))
+    for number, cell in enumerate(with_grades):
+        cell.id = f"cell-{number:02d}"
+    graded.cells = with_grades
+    title, _, rest = graded.cells[0].source.partition("\n")
+    graded.cells[0].source = f"{title}\n\n{ASSIGNMENT_BANNER}\n{rest}"
+    graded.metadata[MARK] = {"edition": "assignment"}
+    return graded
+
+
+def write_assignment(folder: Path, name: str, notebooks: list[Path]) -> list[Path]:
+    """Write the nbgrader source version of ``notebooks`` to ``folder/source/name/``.
+
+    Also writes ``folder/nbgrader_config.py`` if there is none. Raises SystemExit, having
+    changed nothing, if a notebook it would replace was edited by hand (a teacher's changes to
+    points, say, are kept).
+
+    Args:
+        folder: the nbgrader course folder.
+        name: the assignment's name.
+        notebooks: course notebooks of the complete edition.
+    """
+    target = folder / "source" / name
+    planned = {
+        target / path.name: assignment_edition(nbformat.read(path, as_version=4))
+        for path in notebooks
+    }
+    refuse_hand_edits(
+        list(planned),
+        planned,
+        advice="To keep your changes, build into another folder "
+        "(tools/course.py assignment FOLDER) or move the file away, then run the command again.",
+    )
+    target.mkdir(parents=True, exist_ok=True)
+    config = folder / "nbgrader_config.py"
+    if not config.exists():
+        config.write_text(NBGRADER_CONFIG, encoding="utf-8")
+    for path, notebook in planned.items():
+        write_generated(notebook, path)
+    return list(planned)
+
+
+def release_assignment(folder: Path, name: str) -> None:
+    """Run nbgrader's own ``generate_assignment``: ``folder/release/name/``, without solutions."""
+    nbgrader = Path(sys.executable).parent / "nbgrader"
+    if not nbgrader.exists():
+        raise SystemExit(
+            "nbgrader is not installed here: pip install -e '.[test]' brings it "
+            "(the source version is written; release it with nbgrader generate_assignment)."
+        )
+    # nbgrader runs the `alembic` command beside it to set up its database.
+    path = f"{nbgrader.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    done = subprocess.run(
+        [str(nbgrader), "generate_assignment", name, "--force"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path},
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"nbgrader generate_assignment failed:\n{done.stderr[-2000:]}")
 
 
 # ----------------------------------------------------------------------------- static site
@@ -438,20 +827,53 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check-navigation", help="exit 1 if navigation is out of date")
     site = commands.add_parser("site", help="build the static HTML site")
     site.add_argument("target", type=Path, nargs="?", default=ROOT / "_site")
+    workspace = commands.add_parser(
+        "workspace", help="copy the student edition's new notebooks into a learner's folder"
+    )
+    workspace.add_argument("folder", type=Path, nargs="?", default=WORKSPACE)
+    assignment = commands.add_parser(
+        "assignment", help="write the nbgrader assignment (source and release versions)"
+    )
+    assignment.add_argument("folder", type=Path, nargs="?", default=ASSIGNMENT_FOLDER)
+    assignment.add_argument("--name", default=ASSIGNMENT, help="the assignment's name")
+    assignment.add_argument(
+        "--source-only", action="store_true", help="do not run nbgrader generate_assignment"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "outputs":
         everything = course_notebooks() + student_notebooks()
+        strangers = [shown(p) for p in args.notebooks if p.resolve() not in everything]
+        if strangers:
+            raise SystemExit(
+                f"Stopped, nothing changed: {', '.join(strangers)} is not a course notebook "
+                "(notebooks/NN_name.ipynb or notebooks/student/NN_name.ipynb); outputs stores "
+                "only theirs."
+            )
         run_outputs([p.resolve() for p in args.notebooks] or everything)
+    elif args.command == "assignment":
+        written = write_assignment(args.folder, args.name, course_notebooks())
+        if not args.source_only:
+            release_assignment(args.folder, args.name)
+        print(
+            f"nbgrader assignment {args.name!r} in {args.folder}: {len(written)} notebooks in "
+            f"source/{args.name}/" + ("" if args.source_only else f" and release/{args.name}/")
+        )
+    elif args.command == "workspace":
+        had_notebooks = any(args.folder.glob("*.ipynb"))
+        added = fill_workspace(args.folder)
+        print(workspace_message(args.folder, added, had_notebooks))
     elif args.command == "site":
         pages = build_site(args.target)
         print(f"wrote {len(pages)} pages to {args.target}")
     elif args.command == "navigation":
-        for path, text in planned_navigation().items():
+        planned = planned_navigation()
+        changes = student_edition_changes(planned)  # stops here, before any write, if need be
+        for path, text in planned.items():
             if path.read_text(encoding="utf-8") != text:
                 path.write_text(text, encoding="utf-8")
                 print(f"updated: {path.relative_to(ROOT)}")
-        write_student_edition()
+        write_student_edition(changes)
     else:
         stale = [
             p.relative_to(ROOT)

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import torch
 
-from utils.checks import finite_difference
 from utils.exercises import VJP_POINT, vjp_function, vjp_jacobian
 from utils.graph import draw_graph, format_tensor
+from utils.numeric import finite_difference
 from utils.playground import Playground
 from utils.playground import new_figure as _figure
 from utils.plotting import COLORS
