@@ -586,3 +586,51 @@ def test_the_stepper_shows_where_it_is_and_labels_its_graph():
     assert text.splitlines()[-1] == (
         "Done: every leaf holds the gradient that backward() would give it."
     )
+
+
+def test_retain_graph_kept_on_every_backward_keeps_the_graph_for_the_next():
+    playground = accumulation_explorer()
+    new_backward, again, _, retain = playground.controls
+    retain.value = True
+    new_backward.click()
+    again.click()
+    again.click()  # works only if the second backward() kept the graph too
+    assert "same graph again: x.grad = 12" in playground.items[0]
+
+
+def test_the_accumulation_plot_numbers_actions_from_one_and_skips_a_missing_grad():
+    playground = accumulation_explorer()
+    new_backward, _, zero, _ = playground.controls
+    zero.click()  # before any backward(): x.grad is None, so no point
+    new_backward.click()
+    axes = playground.items[1].axes[0]
+    line = axes.lines[0]
+    assert list(line.get_xdata()) == [1, 2]
+    first, second = line.get_ydata()
+    assert math.isnan(first) and second == 4.0
+    assert line.get_marker() == "o", "each action is a visible point"
+    assert axes.get_xlim() == (0.5, 4.5), "room for four actions from the start"
+    assert axes.get_ylim() == pytest.approx((-0.5, 4.0 * 1.15))
+    assert (axes.get_xlabel(), axes.get_ylabel()) == ("action number", "x.grad")
+    assert axes.get_title() == "x.grad after each action"
+    for _ in range(4):
+        new_backward.click()
+    assert axes.get_xlim() == (0.5, 6.5), "the axis grows with the actions"
+    assert axes.get_ylim() == pytest.approx((-0.5, 20.0 * 1.15)), "4 + 4·4 = 20 fits"
+
+
+def test_the_vjp_figure_shows_the_jacobian_and_names_its_axes():
+    figure = vjp_explorer().draw()[1]
+    heat, bars = figure.axes
+    state = vjp_state((1.0, 1.0, 1.0))
+    written = [float(text.get_text()) for text in heat.texts]
+    assert written == pytest.approx([v for row in state.jacobian for v in row], abs=0.005)
+    assert [t.get_text() for t in heat.get_xticklabels()] == ["x0", "x1", "x2"]
+    assert [t.get_text() for t in heat.get_yticklabels()] == ["y0", "y1", "y2"]
+    assert heat.get_title() == "Jacobian J = ∂y/∂x"
+    assert [t.get_text() for t in bars.get_xticklabels()] == ["x0.grad", "x1.grad", "x2.grad"]
+    assert bars.get_title() == "x.grad = v @ J"
+    low, high = bars.get_ylim()
+    assert low == -high
+    for v in [(2.0, 2.0, 2.0), (-2.0, -2.0, -2.0), (2.0, -2.0, 2.0)]:  # the sliders' corners
+        assert all(low <= g <= high for g in vjp_state(v).backward_grad), "bars stay in view"
