@@ -112,3 +112,52 @@ def test_the_static_view_names_the_playground_and_where_its_controls_work():
     playground, _ = counter_playground()
     assert repr(playground) == f"Counter: {PLAYGROUND_MARKER}"
     assert "JupyterLab" in PLAYGROUND_MARKER
+
+
+def test_only_a_new_value_redraws_not_a_new_label():
+    drawings = []
+    slider = widgets.IntSlider(value=1, description="n")
+    Playground("Slider", [slider], lambda: drawings.append(slider.value) or [])
+    slider.description = "m"
+    assert drawings == [], "a label change is not a move"
+    slider.value = 2
+    assert drawings == [2]
+
+
+def test_the_controls_wrap_on_a_narrow_screen():
+    playground, _ = counter_playground()
+    assert playground.layout.flex_flow == "row wrap"
+    assert list(playground.children) == playground.controls
+
+
+def test_a_figure_is_shown_through_one_view_that_keeps_its_background():
+    from utils.playground import FigureView, new_figure
+
+    figure, _ = new_figure()
+    playground = Playground("Figure", [], lambda: [figure])
+    view = playground._displayable(figure)
+    assert isinstance(view, FigureView) and view.figure is figure
+    assert playground._displayable(figure) is view
+    assert playground._displayable("text").data == "text"
+
+
+def test_new_figure_has_the_size_and_columns_asked_for():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from utils.playground import new_figure
+
+    figure, (left, right) = new_figure(size=(5.0, 2.0), ncols=2, width_ratios=(1, 3))
+    assert tuple(figure.get_size_inches()) == (5.0, 2.0)
+    assert isinstance(figure.canvas, FigureCanvasAgg)
+    assert right.get_position().width == pytest.approx(3 * left.get_position().width, rel=0.05)
+
+
+def test_a_figure_view_is_an_opaque_png():
+    from matplotlib.figure import Figure
+
+    from utils.playground import FigureView
+
+    figure = Figure(figsize=(2, 1))  # no canvas of its own yet: the view gives it one
+    png = FigureView(figure)._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png[25] == 2, "colour type 2: RGB, no alpha channel"
