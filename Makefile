@@ -50,6 +50,7 @@ help:
 	@echo "make assignment  build the nbgrader assignment in _nbgrader/ (source and release)"
 	@echo "make format      format the code and the notebooks with ruff"
 	@echo "make bench       measure speed and size; write the table into README.md"
+	@echo "make mutation    plant one-line bugs in utils/ and tools/course.py; list those the fast tests miss (MODULE=utils.widgets: one module)"
 	@echo "make clean       remove the virtual environment"
 
 lab: $(VENV)/.lab-installed $(PREPARE)
@@ -137,6 +138,12 @@ $(PROXY): | $(BIN)/python
 	@if command -v npm >/dev/null 2>&1; then \
 		npm install --silent --no-audit --no-fund --prefix $(VENV)/proxy configurable-http-proxy@5.3.0; \
 	fi
+
+# Maintainers: which one-line bugs would the fast tests miss? CPU-heavy: one module at a time
+# (MODULE=utils.graph) and JOBS=2 workers by default. Results stay in mutants/ for the next run.
+mutation: $(VENV)/.test-installed
+	$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(if $(MODULE),"$(MODULE).*")
+	$(BIN)/mutmut results
 
 clean:
 	rm -rf $(VENV)

@@ -35,6 +35,7 @@ from tests.lab import (
     run_all,
 )
 from tools.course import course_notebooks
+from utils.playground import PLAYGROUND_MARKER
 from utils.widgets import GRAD_MODES, train_line
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -320,11 +321,12 @@ def check_outputs(page, notebook) -> None:
             heights = [pictures.nth(i).bounding_box()["height"] for i in range(pictures.count())]
             if len(heights) < svgs or min(heights) < 20:
                 problems.append(f"cell {index}: {svgs} graph(s) stored, {len(heights)} drawn")
-        widget_text = "run this cell in JupyterLab"
-        if any(widget_text in o.get("data", {}).get("text/plain", "") for o in stored.outputs):
+        if any(
+            PLAYGROUND_MARKER in o.get("data", {}).get("text/plain", "") for o in stored.outputs
+        ):
             if cell.locator(".jupyter-widgets").count() == 0:
                 problems.append(f"cell {index}: the playground did not render as a widget")
-            if widget_text in cell.inner_text():
+            if PLAYGROUND_MARKER in cell.inner_text():
                 problems.append(f"cell {index}: the playground shows as text")
     assert not problems, "\n".join(problems)
 
@@ -337,10 +339,7 @@ def test_every_playground_in_the_course_is_exercised():
             c.source
             for c in notebook.cells
             if c.cell_type == "code"
-            and any(
-                "run this cell in JupyterLab" in o.get("data", {}).get("text/plain", "")
-                for o in c.outputs
-            )
+            and any(PLAYGROUND_MARKER in o.get("data", {}).get("text/plain", "") for o in c.outputs)
         ]
         covered = PLAYGROUNDS.get(path.name, {})
         for source in playground_cells:

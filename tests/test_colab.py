@@ -23,6 +23,7 @@ import pytest
 
 from tests.lab import ROOT
 from tools.course import coalesce_streams, course_notebooks, student_notebooks
+from utils.playground import PLAYGROUND_MARKER
 
 # Colab's runtime (its published package list, 2026-08) has Python 3.13 with torch 2.11 (CPU).
 # Here the only local CPU torch wheel is torch 2.13.0 for CPython 3.11, so the test uses
@@ -50,7 +51,6 @@ PINS = [
 ]
 BOOTSTRAP_LINE = "Installing the course helpers for Colab; Colab's own torch is kept.\n"
 XMODE_LINE = "Exception reporting mode: Minimal\n"
-PLAYGROUND_TEXT = "run this cell in JupyterLab to use the controls."
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 pytestmark = pytest.mark.slow
@@ -183,7 +183,7 @@ def problems_in_run(stored, ran, fresh_install: bool) -> list[str]:
         if index == setup_index or stored.cells[index].get("execution_count") is None:
             continue  # the answer to a prediction is stored unrun: nothing to compare
         reference = stored.cells[index].outputs
-        if any(PLAYGROUND_TEXT in text for text in texts(reference)):
+        if any(PLAYGROUND_MARKER in text for text in texts(reference)):
             if not any(WIDGET_VIEW in o.get("data", {}) for o in cell.outputs):
                 problems.append(f"cell {index}: the playground's controls were not displayed")
         if texts(cell.outputs) != texts(reference):

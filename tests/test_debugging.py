@@ -135,7 +135,7 @@ def test_the_explorer_colours_the_bars_by_the_verdict():
 
 
 def test_the_explorer_figure_renders_with_its_labels_inside():
-    from utils.widgets import FigureView
+    from utils.playground import FigureView
 
     playground = gradient_norm_explorer()
     figure = playground.draw()[1]

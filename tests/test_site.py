@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from tools.course import build_site, course_notebooks
+from utils.playground import PLAYGROUND_MARKER
 
 
 class Links(HTMLParser):
@@ -81,5 +82,5 @@ def test_graphs_and_default_figures_are_on_the_page(site, path):
     page = (site / f"{path.stem}.html").read_text(encoding="utf-8")
     assert page.count('src="data:image/svg+xml;base64,') >= svgs
     assert page.count('src="data:image/png;base64,') >= pngs
-    if "run this cell in JupyterLab" in str(outputs):
-        assert "run this cell in JupyterLab" in page, "a playground's static view is explained"
+    if PLAYGROUND_MARKER in str(outputs):
+        assert PLAYGROUND_MARKER in page, "a playground's static view is explained"

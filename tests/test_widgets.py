@@ -7,6 +7,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
+from utils.playground import PLAYGROUND_MARKER, FigureView
 from utils.widgets import (
     GRAD_MODES,
     TANGENT_FUNCTIONS,
@@ -109,9 +110,8 @@ def test_without_a_front_end_the_default_state_is_ordinary_output():
     with capture_output() as captured:
         tangent_explorer()._ipython_display_()
     first, *rest = captured.outputs
-    assert first.data["text/plain"] == (
-        "Tangent explorer: run this cell in JupyterLab to use the controls."
-    )
+    assert first.data["text/plain"] == f"Tangent explorer: {PLAYGROUND_MARKER}"
+    assert "JupyterLab" in PLAYGROUND_MARKER, "the static view says where the controls work"
     assert "application/vnd.jupyter.widget-view+json" in first.data
     readout, *figures = rest
     assert "slope from x.grad = 14.000" in readout.data["text/plain"]
@@ -297,8 +297,6 @@ def test_training_explorer_redraws_the_loss_curve():
 
 
 def test_a_playground_figure_shows_as_a_png_of_the_figure_size():
-    from utils.widgets import FigureView
-
     figure = tangent_explorer().draw()[1]
     png = FigureView(figure)._repr_png_()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -327,8 +325,6 @@ def _pixels(png: bytes):
 )
 def test_a_redrawn_frame_is_the_picture_a_fresh_drawing_gives(make, moves):
     """Only the moving parts are redrawn per move: no trace of the old frame may remain."""
-    from utils.widgets import FigureView
-
     playground = make()
     playground.draw()
     figure = next(item for item in playground.items if not isinstance(item, str))
@@ -343,8 +339,6 @@ def test_a_redrawn_frame_is_the_picture_a_fresh_drawing_gives(make, moves):
 
 def test_a_slider_move_redraws_only_the_moving_parts(monkeypatch):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from utils.widgets import FigureView
 
     playground = tangent_explorer()
     figure = playground.draw()[1]
@@ -366,8 +360,6 @@ def test_a_slider_move_redraws_only_the_moving_parts(monkeypatch):
     ids=["tangent", "accumulation", "vjp", "training"],
 )
 def test_every_label_of_a_playground_figure_is_inside_the_picture(make):
-    from utils.widgets import FigureView
-
     figure = next(item for item in make().draw() if not isinstance(item, str))
     FigureView(figure)._repr_png_()
     renderer = figure.canvas.get_renderer()
@@ -386,3 +378,259 @@ def test_every_label_of_a_playground_figure_is_inside_the_picture(make):
             box.x0 >= inside.x0 - 1 and box.y0 >= inside.y0 - 1
             and box.x1 <= inside.x1 + 1 and box.y1 <= inside.y1 + 1
         ), f"{text.get_text()!r} is cut off at the figure's edge"  # fmt: skip
+
+
+# ------------------------------------------------ each control reaches the numbers it drives
+
+
+def test_two_variable_explorer_reacts_to_a():
+    playground = two_variable_explorer("a·b", a=1.0, b=2.0)
+    playground.controls[1].value = -1.5  # the a slider
+    text, graph = playground.items
+    assert "a = -1.50" in text
+    assert f"z = {-1.5 * 2.0:.3f}" in text
+    assert f"∂z/∂b = b.grad = {-1.5:.3f}" in text, "∂(a·b)/∂b = a"
+    assert "a = -1.5" in graph.source
+
+
+def test_two_variable_explorer_follows_its_menu():
+    playground = two_variable_explorer()
+    playground.controls[0].value = "a·b"
+    assert playground.items[0].startswith("z = a·b")
+    assert "∂z/∂a = a.grad = 2.000" in playground.items[0], "∂(a·b)/∂a = b = 2"
+
+
+def test_training_explorer_follows_forget_zero_grad():
+    playground = training_explorer()
+    loss_line = playground.draw()[1].axes[0].lines[0]
+    good = list(loss_line.get_ydata())
+    playground.controls[2].value = True  # forget zero_grad
+    forgot = list(loss_line.get_ydata())
+    assert len(forgot) == len(good) == 50
+    assert forgot[0] == good[0], "the same start"
+    assert forgot[-1] > 10 * good[-1], "gradients that add up spoil the fit"
+    playground.controls[2].value = False
+    assert list(loss_line.get_ydata()) == good
+
+
+def test_training_explorer_draws_the_fitted_line():
+    playground = training_explorer()
+    playground.controls[1].value = 100  # steps
+    fit_line = playground.items[1].axes[1].lines[1]
+    (x0, x1), (y0, y1) = fit_line.get_xdata(), fit_line.get_ydata()
+    assert (x0, x1) == (-1.0, 1.0)
+    assert (y1 - y0) / 2 == pytest.approx(2.0, abs=0.15), "slope of y = 2x + 1"
+    assert (y1 + y0) / 2 == pytest.approx(1.0, abs=0.15), "intercept of y = 2x + 1"
+
+
+def test_accumulation_explorer_retain_graph_box():
+    playground = accumulation_explorer()
+    new_backward, again, zero, retain = playground.controls
+    new_backward.click()
+    again.click()
+    assert "RuntimeError" in playground.items[0], "without retain_graph the graph is freed"
+    retain.value = True
+    new_backward.click()
+    again.click()
+    assert "same graph again: x.grad = 12" in playground.items[0], "4, failed, + 4, + 4"
+    zero.click()
+    line = playground.items[1].axes[0].lines[0]
+    assert list(line.get_ydata()) == [4.0, 4.0, 8.0, 12.0, 0.0]
+
+
+def test_backward_stepper_reset_starts_a_new_walk():
+    playground = backward_stepper()
+    next_button, reset_button = playground.controls
+    next_button.click()
+    next_button.click()
+    reset_button.click()
+    next_button.click()
+    assert playground.items[0].count("\n") == 0, "one step shown after a reset"
+    assert "AddBackward0" in playground.items[0]
+
+
+# ------------------------------------------------------------- what a learner sees of each
+
+
+# Each playground's controls as the notebooks' text describes them: the label a learner reads,
+# the starting value, and for a slider its range and step.
+CONTROLS = {
+    tangent_explorer: (
+        "Tangent explorer",
+        [("f(x)", "x³ + 2x"), ("x", 2.0, -3.0, 3.0, 0.1)],
+    ),
+    two_variable_explorer: (
+        "Two-variable explorer",
+        [("z(a, b)", "3a + 4b²"), ("a", 1.0, -3.0, 3.0, 0.25), ("b", 2.0, -3.0, 3.0, 0.25)],
+    ),
+    backward_stepper: ("Backward stepper", [("next step",), ("start over",)]),
+    accumulation_explorer: (
+        "Accumulation explorer",
+        [
+            ("new y = x², then backward()",),
+            ("backward() on the same y",),
+            ("x.grad.zero_()",),
+            ("retain_graph=True", False),
+        ],
+    ),
+    grad_mode_explorer: ("Grad-mode explorer", [("mode", "tracking on (default)")]),
+    vjp_explorer: (
+        "Vector-Jacobian explorer",
+        [(f"v{i}", 1.0, -2.0, 2.0, 0.25) for i in range(3)],
+    ),
+    training_explorer: (
+        "Training explorer",
+        [
+            ("learning rate", 0.1, -3.0, 0.3, 0.1),  # a log slider: 10**-3 to 10**0.3
+            ("steps", 50, 1, 100, 1),
+            ("forget zero_grad", False),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("make", list(CONTROLS), ids=lambda make: make.__name__)
+def test_each_playground_shows_the_controls_its_notebook_describes(make):
+    title, expected = CONTROLS[make]
+    playground = make()
+    assert repr(playground).startswith(f"{title}: ")
+    shown = []
+    for control, wanted in zip(playground.controls, expected, strict=True):
+        seen = (control.description,)
+        if len(wanted) > 1:
+            seen += (control.value,)
+        if len(wanted) > 2:
+            seen += (control.min, control.max, control.step)
+        shown.append(seen)
+    assert shown == [tuple(wanted) for wanted in expected]
+
+
+def test_the_menus_offer_every_function_and_mode():
+    assert tangent_explorer().controls[0].options == tuple(TANGENT_FUNCTIONS)
+    assert two_variable_explorer().controls[0].options == tuple(TWO_VARIABLE_FUNCTIONS)
+    assert grad_mode_explorer().controls[0].options == tuple(GRAD_MODES)
+
+
+def test_backward_again_before_any_y_says_so_and_changes_nothing():
+    lab = AccumulationLab(2.0)
+    lab.backward_again()
+    assert lab.message.startswith("There is no y yet")
+    assert lab.history == [] and lab.actions == []
+
+
+def test_a_failed_backward_again_is_recorded_as_an_error():
+    lab = AccumulationLab(2.0)
+    lab.new_backward()
+    lab.backward_again()
+    assert lab.actions == ["new y, backward()", "same y again: error"]
+    assert lab.message.startswith("RuntimeError: Trying to backward through the graph")
+
+
+def test_the_accumulation_messages_name_the_gradient():
+    lab = AccumulationLab(2.0)
+    assert "dy/dx = 2x = 4" in lab.message
+    lab.new_backward()
+    assert lab.message == "new graph, backward(): x.grad = 4"
+    lab.zero()
+    assert lab.message == "x.grad.zero_(): x.grad = 0"
+    fresh = AccumulationLab(2.0)
+    fresh.zero()
+    assert fresh.message == "x.grad.zero_(): x.grad = None"
+
+
+# y = sum(3·w) with w = [1, 2]: y = 9, under every mode (tracking changes only the graph).
+@pytest.mark.parametrize(
+    ("mode", "leaf"),
+    [
+        ("tracking on (default)", "w = [1, 2]"),
+        ("model.eval()", "model.weight = [3, 3]"),  # the layer's weight plays the 3
+    ],
+)
+def test_a_tracked_mode_draws_y_and_its_leaf_without_a_legend(mode, leaf):
+    state, graph = grad_mode_state(mode)
+    assert state.text() == f"{mode}: y.grad_fn is set, y.requires_grad = True, y.backward(): works"
+    assert 'label="y = 9"' in graph.source
+    assert f'label="{leaf}"' in graph.source
+    assert "cluster_legend" not in graph.source, "a playground's graph is small: no legend"
+
+
+@pytest.mark.parametrize("mode", ["torch.no_grad()", "w.detach()", "torch.inference_mode()"])
+def test_an_untracked_mode_says_why_backward_fails(mode):
+    from utils.widgets import grad_mode_output
+
+    names, y = grad_mode_output(mode)
+    assert y.item() == 9.0 and list(names) == ["w"]
+    state, _ = grad_mode_state(mode)
+    assert state.text() == (
+        f"{mode}: y.grad_fn is None, y.requires_grad = False, y.backward(): RuntimeError: "
+        "element 0 of tensors does not require grad and does not have a grad_fn"
+    )
+
+
+def test_two_variable_graph_names_z_without_a_legend():
+    _, graph = two_variable_state("3a + 4b²", 1.0, 2.0)
+    assert 'label="z = 19"' in graph.source  # 3·1 + 4·2²
+    assert "cluster_legend" not in graph.source
+    assert two_variable_state("a·b", 1.0, 2.0)[0].function == "a·b"
+
+
+def test_the_stepper_shows_where_it_is_and_labels_its_graph():
+    playground = backward_stepper()
+    text, graph = playground.draw()
+    assert text == "Press 'next step': backward starts at the output with gradient 1."
+    assert 'label="y = 8"' in graph.source and 'label="a = 2"' in graph.source  # 2·3 + 2
+    for _ in range(4):
+        playground.controls[0].click()
+    text = playground.items[0]
+    assert len(text.splitlines()) == 5, "one line per step, then the closing line"
+    assert text.splitlines()[-1] == (
+        "Done: every leaf holds the gradient that backward() would give it."
+    )
+
+
+def test_retain_graph_kept_on_every_backward_keeps_the_graph_for_the_next():
+    playground = accumulation_explorer()
+    new_backward, again, _, retain = playground.controls
+    retain.value = True
+    new_backward.click()
+    again.click()
+    again.click()  # works only if the second backward() kept the graph too
+    assert "same graph again: x.grad = 12" in playground.items[0]
+
+
+def test_the_accumulation_plot_numbers_actions_from_one_and_skips_a_missing_grad():
+    playground = accumulation_explorer()
+    new_backward, _, zero, _ = playground.controls
+    zero.click()  # before any backward(): x.grad is None, so no point
+    new_backward.click()
+    axes = playground.items[1].axes[0]
+    line = axes.lines[0]
+    assert list(line.get_xdata()) == [1, 2]
+    first, second = line.get_ydata()
+    assert math.isnan(first) and second == 4.0
+    assert line.get_marker() == "o", "each action is a visible point"
+    assert axes.get_xlim() == (0.5, 4.5), "room for four actions from the start"
+    assert axes.get_ylim() == pytest.approx((-0.5, 4.0 * 1.15))
+    assert (axes.get_xlabel(), axes.get_ylabel()) == ("action number", "x.grad")
+    assert axes.get_title() == "x.grad after each action"
+    for _ in range(4):
+        new_backward.click()
+    assert axes.get_xlim() == (0.5, 6.5), "the axis grows with the actions"
+    assert axes.get_ylim() == pytest.approx((-0.5, 20.0 * 1.15)), "4 + 4·4 = 20 fits"
+
+
+def test_the_vjp_figure_shows_the_jacobian_and_names_its_axes():
+    figure = vjp_explorer().draw()[1]
+    heat, bars = figure.axes
+    state = vjp_state((1.0, 1.0, 1.0))
+    written = [float(text.get_text()) for text in heat.texts]
+    assert written == pytest.approx([v for row in state.jacobian for v in row], abs=0.005)
+    assert [t.get_text() for t in heat.get_xticklabels()] == ["x0", "x1", "x2"]
+    assert [t.get_text() for t in heat.get_yticklabels()] == ["y0", "y1", "y2"]
+    assert heat.get_title() == "Jacobian J = ∂y/∂x"
+    assert [t.get_text() for t in bars.get_xticklabels()] == ["x0.grad", "x1.grad", "x2.grad"]
+    assert bars.get_title() == "x.grad = v @ J"
+    low, high = bars.get_ylim()
+    assert low == -high
+    for v in [(2.0, 2.0, 2.0), (-2.0, -2.0, -2.0), (2.0, -2.0, 2.0)]:  # the sliders' corners
+        assert all(low <= g <= high for g in vjp_state(v).backward_grad), "bars stay in view"

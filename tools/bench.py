@@ -226,6 +226,7 @@ trivial.observe(lambda change: shown.update(Pretty(f"value {change['new']}")), n
 def bench_sliders(moves: int) -> dict:
     """Browser round trip per slider (median of `moves`) vs a trivial slider in the same page."""
     from tests.lab import browser, browser_missing, lab_server, open_and_run_all
+    from utils.playground import PLAYGROUND_MARKER
 
     if browser_missing():
         return {"skipped": browser_missing()}
@@ -237,7 +238,7 @@ def bench_sliders(moves: int) -> dict:
                 indexes = [
                     i
                     for i, c in enumerate(notebook.cells)
-                    if c.cell_type == "code" and "run this cell in JupyterLab" in str(c.outputs)
+                    if c.cell_type == "code" and PLAYGROUND_MARKER in str(c.outputs)
                 ]
                 if not indexes:
                     continue

@@ -1,8 +1,10 @@
-"""Interactive playgrounds: move a slider, see autograd's answer change.
+"""The lessons' playgrounds: move a slider, see autograd's answer change.
 
 Each playground is one call in a notebook, e.g. ``tangent_explorer()``. Behind each
 is a plain function (``tangent_state``, ``two_variable_state``) that computes what
-the playground shows; the tests call those directly.
+the playground shows; the tests call those directly. The machinery they share (showing
+the drawing, redrawing it when a control changes, quick figures) is in
+:mod:`utils.playground`.
 
 Every playground first shows its default state as ordinary output (text and a
 figure), so the page makes sense where no widget front end runs: on GitHub, in a
@@ -13,19 +15,18 @@ a new one.
 
 from __future__ import annotations
 
-import io
 import math
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import torch
-from IPython.display import Pretty, display
 
 from utils.exercises import VJP_POINT, vjp_function, vjp_jacobian
 from utils.graph import draw_graph, format_tensor
 from utils.numeric import finite_difference
+from utils.playground import Playground
+from utils.playground import new_figure as _figure
 from utils.plotting import COLORS
 from utils.stepper import BackwardStepper
 
@@ -274,10 +275,14 @@ def backward_stepper(output: torch.Tensor | None = None, names=None) -> Playgrou
     stepper = BackwardStepper(output, names)
     next_button = widgets.Button(description="next step", icon="step-forward")
     reset_button = widgets.Button(description="start over", icon="undo")
-    next_button.on_click(lambda _: None if stepper.done else stepper.step())
-    reset_button.on_click(lambda _: stepper.reset())
     return Playground(
-        "Backward stepper", [next_button, reset_button], lambda: stepper_view(stepper, names)
+        "Backward stepper",
+        [next_button, reset_button],
+        lambda: stepper_view(stepper, names),
+        actions={
+            next_button: lambda: None if stepper.done else stepper.step(),
+            reset_button: stepper.reset,
+        },
     )
 
 
@@ -349,11 +354,10 @@ def accumulation_explorer() -> Playground:
         "backward() on the same y": lambda: lab.backward_again(retain.value),
         "x.grad.zero_()": lab.zero,
     }
-    controls = []
-    for label, action in buttons.items():
-        button = widgets.Button(description=label, layout=widgets.Layout(width="auto"))
-        button.on_click(lambda _, action=action: action())
-        controls.append(button)
+    actions = {
+        widgets.Button(description=label, layout=widgets.Layout(width="auto")): action
+        for label, action in buttons.items()
+    }
     figure, axes = _figure()
     (line,) = axes.plot([], [], "o-", color=COLORS["blue"])
     axes.set_xlabel("action number")
@@ -369,7 +373,7 @@ def accumulation_explorer() -> Playground:
         axes.set_ylim(-0.5, max(finite + [4.0]) * 1.15)
         return [lab.message, figure]
 
-    return Playground("Accumulation explorer", [*controls, retain], draw)
+    return Playground("Accumulation explorer", [*actions, retain], draw, actions=actions)
 
 
 # -------------------------------------------------------------------- grad-mode explorer
@@ -653,132 +657,3 @@ def training_explorer(learning_rate: float = 0.1, steps: int = 50) -> Playground
         return [run.text(), figure]
 
     return Playground("Training explorer", [rate, step_count, forget], draw)
-
-
-def _figure(size=(6.4, 3.2), ncols=1, width_ratios=None):
-    """A new figure and its axes, drawn with Agg and shown only by the playground.
-
-    Made without pyplot, so pyplot never shows it by itself, and matplotlib is loaded
-    only by a playground that draws a figure (a notebook without one starts quicker).
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=size)
-    FigureCanvasAgg(figure)
-    return figure, figure.subplots(1, ncols, width_ratios=width_ratios)
-
-
-# ----------------------------------------------------------------------------- shared machinery
-
-
-class Playground(widgets.HBox):
-    """Controls, and below them a drawing that is redrawn in place whenever a control changes.
-
-    Each item of the drawing (a text, a figure, a graph) is an ordinary output of the
-    cell, shown with a display id. A change of a control replaces those outputs in
-    place (``update_display``). So the first drawing is what GitHub, a static page or
-    the test runner shows, and in JupyterLab nothing is shown twice.
-
-    Attributes:
-        title: the playground's name, used in its text form.
-        controls: the sliders, menus and buttons, in display order.
-        items: what the last drawing showed (strings are shown as text).
-    """
-
-    def __init__(self, title: str, controls: list, draw: Callable[[], list]):
-        self.title = title
-        self.controls = list(controls)
-        self.items: list = []
-        self._draw = draw
-        self._handles: list = []
-        self._views: dict = {}
-        super().__init__(self.controls, layout=widgets.Layout(flex_flow="row wrap"))
-        for control in self.controls:
-            if isinstance(control, widgets.Button):
-                control.on_click(self.redraw)
-            else:
-                control.observe(self.redraw, names="value")
-
-    def draw(self) -> list:
-        """Compute what the playground shows for the controls' current values."""
-        self.items = list(self._draw())
-        return self.items
-
-    def redraw(self, change=None) -> None:
-        """Recompute the drawing and replace the displayed one (called when a control changes)."""
-        items = self.draw()
-        for handle, item in zip(self._handles, items, strict=False):
-            handle.update(self._displayable(item))
-
-    def _ipython_display_(self, **kwargs) -> None:
-        show_controls = getattr(super(), "_ipython_display_", None)
-        if show_controls is not None:  # ipywidgets 7 (Google Colab): widgets display themselves
-            show_controls(**kwargs)
-        else:  # ipywidgets 8: widgets describe themselves as a mime bundle
-            display(self._repr_mimebundle_(), raw=True)
-        self._handles = [display(self._displayable(item), display_id=True) for item in self.draw()]
-
-    def _displayable(self, item):
-        """Strings are shown as plain text (without quotes), figures as a quick PNG."""
-        if isinstance(item, str):
-            return Pretty(item)
-        if _is_figure(item):
-            if item not in self._views:  # one view per figure: it keeps the background
-                self._views[item] = FigureView(item)
-            return self._views[item]
-        return item
-
-    def __repr__(self) -> str:
-        return f"{self.title}: run this cell in JupyterLab to use the controls."
-
-
-def _is_figure(item) -> bool:
-    figure_module = sys.modules.get("matplotlib.figure")  # no figure before matplotlib loads
-    return figure_module is not None and isinstance(item, figure_module.Figure)
-
-
-class FigureView:
-    """A figure shown as a PNG in one drawing pass, redrawing only what moves.
-
-    Displaying a figure the usual way draws it twice (once to find a tight bounding box);
-    a playground figure already has its layout, so one pass is enough.
-
-    Artists marked ``set_animated(True)`` are the moving parts (a tangent line, bars, a
-    title). The first frame draws the rest once and keeps that picture; each later frame
-    restores it and draws only the moving artists (matplotlib's blitting). When anything
-    else changes (limits, a fixed line), matplotlib marks the figure stale and the next
-    frame is drawn in full again.
-    """
-
-    def __init__(self, figure):
-        self.figure = figure
-        self._background = None
-        self._moving = None
-
-    def _repr_png_(self) -> bytes:
-        import PIL.Image
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        canvas = self.figure.canvas
-        if not isinstance(canvas, FigureCanvasAgg):
-            canvas = FigureCanvasAgg(self.figure)
-        if self._moving is None:
-            self._moving = self.figure.findobj(lambda artist: artist.get_animated())
-        if self._background is None or self.figure.stale:
-            canvas.draw()  # everything but the moving artists
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-        else:
-            canvas.restore_region(self._background)
-        for artist in self._moving:
-            self.figure.draw_artist(artist)
-        width, height = canvas.get_width_height()
-        image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw")
-        image = image.convert("RGB")  # the figure is opaque: a smaller PNG, quicker both ways
-        png = io.BytesIO()
-        image.save(png, format="png", compress_level=1)
-        return png.getvalue()
-
-    def __repr__(self) -> str:
-        width, height = self.figure.get_size_inches() * self.figure.dpi
-        return f"<Figure size {width:g}x{height:g} with {len(self.figure.axes)} Axes>"
