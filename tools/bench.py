@@ -41,8 +41,8 @@ from tools.course import course_notebooks, make_client  # noqa: E402
 TARGETS = {"suite": 1.3, "slowest_cell": 1.0, "slider": 1.5, "install_gb": 1.4}
 BENCH_START, BENCH_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
 # For comparison only, not measured here: a default `pip install torch` on Linux brings the
-# CUDA build and its nvidia-* libraries, about 5.5 GB installed (measured on this kind of
-# machine for torch 2.14.1 with its CUDA libraries).
+# CUDA build and its nvidia-* libraries, about 5.5 GB installed (torch==2.13.0 as pip resolves
+# it from the default index: 19 more wheels, 15 of them nvidia-*).
 CUDA_TORCH_GB = 5.5
 
 
