@@ -40,6 +40,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 def kernel_state() -> dict:
     return {
         "gradients on": torch.is_grad_enabled(),
+        "forward-mode gradients on": torch._C._is_fwd_grad_enabled(),
         "inference mode": torch.is_inference_mode_enabled(),
         "default dtype": torch.get_default_dtype(),
         "default device": torch.get_default_device().type,
@@ -49,6 +50,7 @@ def kernel_state() -> dict:
 
 STANDARD_STATE = {
     "gradients on": True,
+    "forward-mode gradients on": True,
     "inference mode": False,
     "default dtype": torch.float32,
     "default device": "cpu",
@@ -66,6 +68,7 @@ def the_check_leaves_the_kernel_as_the_notebook_expects():
     # put things back whatever happened, so that one failure does not spread to other tests
     _kept_alive.clear()
     torch.set_grad_enabled(True)
+    torch._C._set_fwd_grad_enabled(True)
     torch.set_default_dtype(torch.float32)
     torch.set_default_device(None)
     torch.set_anomaly_enabled(False)
@@ -339,12 +342,32 @@ def test_after_such_a_function_the_notebook_can_differentiate_again(capsys):
         (lambda: torch.set_grad_enabled(False), "gradient tracking was switched off"),
         (lambda: torch.set_default_dtype(torch.float64), "default dtype"),
         (lambda: torch.set_anomaly_enabled(True), "anomaly detection was on"),
+        (lambda: torch._C._set_fwd_grad_enabled(False), "forward-mode gradients were switched"),
     ],
 )
 def test_state_left_by_an_earlier_cell_does_not_fail_a_right_answer(break_the_kernel, says, capsys):
     break_the_kernel()  # a cell above left the kernel changed
     text = passes(simple_right, SIMPLE_FUNCTION, capsys)
     assert says in text and "put it back" in text
+
+
+def test_an_inference_mode_left_in_a_functions_forward_does_not_stop_forward_mode_later(capsys):
+    # The Function's forward runs with forward mode off; the inference mode entered there,
+    # freed later, puts that state back on the whole kernel.
+    softplus = EXERCISES["Softplus"]
+    fails(wrapped(leaves_inference_mode_on, model_solution(softplus)), softplus, capsys)
+    _kept_alive.clear()
+    gc.collect()
+
+    def with_dual_numbers(function, point, direction):
+        import torch.autograd.forward_ad as forward_ad
+
+        with forward_ad.dual_level():
+            output = function(forward_ad.make_dual(point, direction))
+            return forward_ad.unpack_dual(output).tangent
+
+    text = passes(with_dual_numbers, EXERCISES["directional_derivative"], capsys)
+    assert "forward-mode gradients were switched off" in text
 
 
 def test_printing_is_capped_and_counted(capsys):

@@ -251,12 +251,27 @@ class Kernel:
         import websocket
 
         url = self.base.replace("http", "ws", 1) + f"/api/kernels/{self.id}/channels"
-        self.socket = websocket.create_connection(
-            f"{url}?session_id={uuid.uuid4().hex}",
-            header=[f"Authorization: token {self.token}"],
-            timeout=30,
-        )
-        self.request("kernel_info_request", {}, channel="shell")
+        # Like Jupyter's own clients, ask again until the kernel answers: a request sent
+        # while a fresh kernel is still wiring its channels is lost, not queued.
+        deadline = time.monotonic() + 120
+        while True:
+            self.socket = websocket.create_connection(
+                f"{url}?session_id={uuid.uuid4().hex}",
+                header=[f"Authorization: token {self.token}"],
+                timeout=30,
+            )
+            self.socket.settimeout(2)  # receive() waits in short steps up to its own deadline
+            msg_id = self.send("kernel_info_request", {}, channel="shell")
+            try:
+                while True:
+                    message = self.receive(min(deadline, time.monotonic() + 10))
+                    parent = message.get("parent_header", {}).get("msg_id")
+                    if parent == msg_id and message["header"]["msg_type"] == "kernel_info_reply":
+                        return
+            except (TimeoutError, websocket.WebSocketException):
+                self.socket.close()
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"kernel {self.id} did not answer within 120 s") from None
 
     def wait_until_idle(self, timeout: float = 120) -> None:
         """After a restart: wait until the server has the new kernel running."""

@@ -2,8 +2,8 @@
 
 Three safeguards, none of which knows anything about exercises:
 
-- the kernel's global autograd settings (gradient mode, inference mode, default dtype
-  and device, anomaly detection) are read before and after each call and put back as
+- the kernel's global autograd settings (gradient mode, forward-mode gradients,
+  inference mode, default dtype and device, anomaly detection) are read before and after each call and put back as
   the course's notebooks expect them, and the caller learns which ones were changed;
 - the calls of one session share a time limit (a Unix interval timer; where there is
   none, as on Windows or outside the main thread, the calls run without a limit);
@@ -73,6 +73,19 @@ _SETTINGS = (
         found="gradient tracking was switched off (torch.set_grad_enabled(False))",
         advice="Inside a function, switch it off only in a block, `with torch.no_grad():`, "
         "which switches it back on by itself.",
+    ),
+    Setting(
+        # No public switch exists: an inference mode entered inside a custom Function's
+        # forward and freed later puts back the Function's own state, forward mode off.
+        torch._C._is_fwd_grad_enabled,
+        True,
+        lambda: torch._C._set_fwd_grad_enabled(True),
+        changed="left forward-mode gradients switched off (dual numbers and torch.func.jvp "
+        "would carry no tangent)",
+        found="forward-mode gradients were switched off (dual numbers and torch.func.jvp "
+        "would carry no tangent)",
+        advice="This happens when inference mode is entered by hand and never left: use it "
+        "as a block, `with torch.inference_mode():`.",
     ),
     Setting(
         torch.get_default_dtype,
