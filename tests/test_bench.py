@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab import browser_missing
+from tools.lab import browser_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,7 +23,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.lab import (
+from tools.course import course_notebooks
+from tools.lab import (
     ROOT,
     SETTINGS,
     browser,
@@ -34,7 +35,6 @@ from tests.lab import (
     open_notebook,
     run_all,
 )
-from tools.course import course_notebooks
 from utils.playground import PLAYGROUND_MARKER
 from utils.widgets import GRAD_MODES, train_line
 

@@ -225,7 +225,7 @@ trivial.observe(lambda change: shown.update(Pretty(f"value {change['new']}")), n
 
 def bench_sliders(moves: int) -> dict:
     """Browser round trip per slider (median of `moves`) vs a trivial slider in the same page."""
-    from tests.lab import browser, browser_missing, lab_server, open_and_run_all
+    from tools.lab import browser, browser_missing, lab_server, open_and_run_all
     from utils.playground import PLAYGROUND_MARKER
 
     if browser_missing():
