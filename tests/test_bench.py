@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_benchmark_reports_every_figure(tmp_path):
     figures_file = tmp_path / "bench.json"
     result = subprocess.run(
-        [sys.executable, "tools/bench.py", "--quick", "--json", str(figures_file)],
+        [sys.executable, "-m", "tools.bench", "--quick", "--json", str(figures_file)],
         cwd=ROOT,
         capture_output=True,
         text=True,

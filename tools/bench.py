@@ -1,6 +1,6 @@
 """How fast the course runs and how small it installs, as ratios against a floor.
 
-    python tools/bench.py [--quick] [--json FILE] [--readme]
+    python -m tools.bench [--quick] [--json FILE] [--readme]    # from the repository's root
 
 Each figure is a ratio taken within one run, so that a busy machine slows both sides:
 
@@ -33,10 +33,9 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tools.course import course_notebooks, make_client
 
-from tools.course import course_notebooks, make_client  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS = {"suite": 1.3, "slowest_cell": 1.0, "slider": 1.5, "install_gb": 1.4}
 BENCH_START, BENCH_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
