@@ -3,13 +3,11 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tools.course import ROOT
 from tools.lab import browser_missing
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow

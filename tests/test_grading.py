@@ -21,6 +21,7 @@ import torch
 from tools.course import (
     ASSIGNMENT,
     POINTS,
+    ROOT,
     assignment_edition,
     course_notebooks,
     student_notebooks,
@@ -30,7 +31,6 @@ from utils.checks import check
 from utils.exercises import EXERCISES
 from utils.grading import assert_correct
 
-ROOT = Path(__file__).resolve().parent.parent
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION\n", re.MULTILINE)
 
 # A mistake learners really make in each exercise (each passes no check).

@@ -17,9 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.course import course_notebooks
+from tools.course import ROOT, course_notebooks
 
-ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 FIRST = course_notebooks()[0].name
 STUB = "    # Your code here: replace the next line.\n    raise NotImplementedError\n"

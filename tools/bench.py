@@ -33,9 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.course import course_notebooks, make_client
-
-ROOT = Path(__file__).resolve().parent.parent
+from tools.course import ROOT, course_notebooks, make_client
 
 TARGETS = {"suite": 1.3, "slowest_cell": 1.0, "slider": 1.5, "install_gb": 1.4}
 BENCH_START, BENCH_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
