@@ -33,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.course import ROOT, course_notebooks, make_client
+from tools.course import ROOT, MarkerError, course_notebooks, make_client, splice
 
 TARGETS = {"suite": 1.3, "slowest_cell": 1.0, "slider": 1.5, "install_gb": 1.4}
 BENCH_START, BENCH_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
@@ -453,8 +453,11 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.readme:
         readme = (ROOT / "README.md").read_text()
-        start, end = readme.index(BENCH_START), readme.index(BENCH_END)
-        readme = readme[: start + len(BENCH_START)] + "\n\n" + text + "\n\n" + readme[end:]
+        try:
+            readme = splice(readme, BENCH_START, BENCH_END, "\n\n" + text + "\n\n")
+        except MarkerError as error:
+            print(f"bench: {error} (the figures are in {args.json})", file=sys.stderr)
+            return 1
         (ROOT / "README.md").write_text(readme)
     print(f"figures: {args.json}")
     return 0

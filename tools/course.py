@@ -53,6 +53,44 @@ METADATA = {
 }
 MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 NEXT_HEADING = "## Next"
+
+
+class CourseError(Exception):
+    """A repository file is not as the tools need it; ``main()`` says so in one line, exit 1."""
+
+
+class MarkerError(CourseError):
+    """A generated block's start or end marker is missing, doubled or out of order."""
+
+
+def splice(text: str, start: str, end: str, inner: str, name: str = "README.md") -> str:
+    """``text`` with what lies between the markers ``start`` and ``end`` replaced by ``inner``.
+
+    The markers themselves and everything outside them are kept byte for byte.
+
+    Args:
+        text: the whole file's text.
+        start: the marker that opens the block, e.g. ``<!-- course-map:start -->``.
+        end: the marker that closes it.
+        inner: the new text between the two markers.
+        name: the file's name, for the error message.
+
+    Raises:
+        MarkerError: a marker is missing or appears more than once, or ``end`` comes first.
+    """
+    for marker in (start, end):
+        count = text.count(marker)
+        if count != 1:
+            found = "no" if count == 0 else f"{count} times the"
+            raise MarkerError(
+                f"{name} has {found} marker {marker}; it needs exactly one {start} ... {end} block"
+            )
+    after_start, before_end = text.index(start) + len(start), text.index(end)
+    if before_end < after_start:
+        raise MarkerError(f"{name}: the marker {end} comes before {start}")
+    return text[:after_start] + inner + text[before_end:]
+
+
 # Binder and Colab open the course from GitHub: this repository, at a branch that changes
 # rarely (a Binder link to HEAD rebuilds the whole torch image after every push).
 REPOSITORY = "autograd-hands-on/autograd-hands-on"
@@ -195,9 +233,10 @@ def next_cell_source(paths: list[Path], index: int) -> str:
 
 
 def course_map(paths: list[Path]) -> str:
-    """The README's course map: one line per notebook, with its Binder and Colab links."""
+    """The README's course map, the text between its markers: one line per notebook, with its
+    Binder and Colab links."""
     lines = [
-        MAP_START,
+        "",
         "",
         "| # | Notebook | Open on Binder | Open in Colab |",
         "|---|---|---|---|",
@@ -210,7 +249,7 @@ def course_map(paths: list[Path]) -> str:
         binder = f"[complete]({binder_link(complete)}) · [student]({binder_link(student)})"
         colab = f"[complete]({colab_link(complete)}) · [student]({colab_link(student)})"
         lines.append(f"| {number} | [{title}]({complete}) | {binder} | {colab} |")
-    lines += ["", MAP_END]
+    lines += ["", ""]
     return "\n".join(lines)
 
 
@@ -247,10 +286,7 @@ def planned_navigation() -> dict[Path, str]:
         text = nbformat.writes(notebook, version=4)
         planned[path] = text if text.endswith("\n") else text + "\n"
     readme = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(MAP_START) + ".*?" + re.escape(MAP_END), re.DOTALL)
-    if not pattern.search(readme):
-        raise SystemExit(f"README.md has no {MAP_START} ... {MAP_END} block")
-    planned[README] = with_readme_badges(pattern.sub(lambda _: course_map(paths), readme))
+    planned[README] = with_readme_badges(splice(readme, MAP_START, MAP_END, course_map(paths)))
     return planned
 
 
@@ -304,10 +340,11 @@ def colab_badge(relative: str) -> str:
 
 
 def readme_badges() -> str:
-    """The README's top badges: the first notebook on Binder and in Colab."""
+    """The README's top badges, the text between their markers: the first notebook on Binder
+    and in Colab."""
     first = f"notebooks/{course_notebooks()[0].name}"
     binder = f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_link(first)})"
-    return f"{BADGES_START}\n{binder}\n{colab_badge(first)}\n{BADGES_END}"
+    return f"\n{binder}\n{colab_badge(first)}\n"
 
 
 def with_badge(cell_source: str, relative: str) -> str:
@@ -359,10 +396,7 @@ def badge_as_text(cell_source: str) -> str:
 
 def with_readme_badges(readme: str) -> str:
     """The README with its top badges as generated now."""
-    pattern = re.compile(re.escape(BADGES_START) + ".*?" + re.escape(BADGES_END), re.DOTALL)
-    if not pattern.search(readme):
-        raise SystemExit(f"README.md has no {BADGES_START} ... {BADGES_END} block")
-    return pattern.sub(lambda _: readme_badges(), readme)
+    return splice(readme, BADGES_START, BADGES_END, readme_badges())
 
 
 # ------------------------------------------------------------------------ student edition

@@ -1,0 +1,35 @@
+"""The maintainers' tools: the README blocks they regenerate, and the errors they report."""
+
+import pytest
+
+from tools.course import MarkerError, splice
+
+START, END = "<!-- map:start -->", "<!-- map:end -->"
+
+
+def test_splice_replaces_only_the_text_between_the_markers():
+    readme = f"# Title\n\nBefore.\n{START}\nold map\n{END}\nAfter.  \r\n\ttrailing\n"
+    spliced = splice(readme, START, END, "\nnew map\n")
+    assert spliced == f"# Title\n\nBefore.\n{START}\nnew map\n{END}\nAfter.  \r\n\ttrailing\n"
+
+
+def test_splice_with_the_same_text_changes_nothing():
+    readme = f"a\n{START}\n\n| table |\n\n{END}\nb"
+    assert splice(readme, START, END, "\n\n| table |\n\n") == readme
+
+
+@pytest.mark.parametrize(
+    "readme, said",
+    [
+        (f"a\n{START}\nmap\n", f"has no marker {END}"),
+        (f"a\nmap\n{END}\n", f"has no marker {START}"),
+        (f"{START}\none\n{END}\n{START}\ntwo\n{END}\n", f"has 2 times the marker {START}"),
+        (f"{END}\nmap\n{START}\n", f"the marker {END} comes before {START}"),
+    ],
+    ids=["no end", "no start", "doubled", "reversed"],
+)
+def test_splice_refuses_a_missing_doubled_or_reversed_marker(readme, said):
+    with pytest.raises(MarkerError, match="README.md") as refused:
+        splice(readme, START, END, "new")
+    assert said in str(refused.value)
+    assert "\n" not in str(refused.value), "one line"
