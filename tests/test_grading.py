@@ -22,6 +22,7 @@ from tools.course import (
     ASSIGNMENT,
     POINTS,
     ROOT,
+    EditedByHand,
     assignment_edition,
     course_notebooks,
     student_notebooks,
@@ -355,7 +356,7 @@ def test_a_teacher_s_edit_to_the_assignment_is_never_replaced(tmp_path):
     edited.cells[0].source += "\n\nDue on Friday."
     nbformat.write(edited, written)
     before = written.read_bytes()
-    with pytest.raises(SystemExit, match="edited by hand"):
+    with pytest.raises(EditedByHand, match="edited by hand"):
         write_assignment(tmp_path, ASSIGNMENT, first)
     assert written.read_bytes() == before
 

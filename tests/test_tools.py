@@ -1,8 +1,9 @@
 """The maintainers' tools: the README blocks they regenerate, and the errors they report."""
 
+import nbformat
 import pytest
 
-from tools.course import MarkerError, splice
+from tools.course import CourseError, MarkerError, add_colab_parts, main, splice
 
 START, END = "<!-- map:start -->", "<!-- map:end -->"
 
@@ -33,3 +34,20 @@ def test_splice_refuses_a_missing_doubled_or_reversed_marker(readme, said):
         splice(readme, START, END, "new")
     assert said in str(refused.value)
     assert "\n" not in str(refused.value), "one line"
+
+
+def test_a_notebook_without_a_set_up_cell_is_an_error_not_an_exit():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 99 · Title")])
+    with pytest.raises(CourseError, match="no set-up cell"):
+        add_colab_parts(notebook, "notebooks/99_title.ipynb")
+
+
+def test_main_turns_an_error_into_one_line_and_exit_status_1(tmp_path, capsys):
+    stranger = tmp_path / "notes.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), stranger)
+    before = stranger.read_bytes()
+    assert main(["outputs", str(stranger)]) == 1
+    said = capsys.readouterr()
+    assert said.err.count("\n") == 1 and "Traceback" not in said.err
+    assert "notes.ipynb is not a course notebook" in said.err
+    assert stranger.read_bytes() == before

@@ -59,6 +59,10 @@ class CourseError(Exception):
     """A repository file is not as the tools need it; ``main()`` says so in one line, exit 1."""
 
 
+class EditedByHand(CourseError):
+    """A generated file that a command would replace was edited by hand; nothing was changed."""
+
+
 class MarkerError(CourseError):
     """A generated block's start or end marker is missing, doubled or out of order."""
 
@@ -274,7 +278,9 @@ def planned_navigation() -> dict[Path, str]:
         notebook = nbformat.read(path, as_version=4)
         last = notebook.cells[-1]
         if last.cell_type != "markdown" or not last.source.startswith(NEXT_HEADING):
-            raise SystemExit(f"{path.name}: the last cell must be a markdown '{NEXT_HEADING}' cell")
+            raise CourseError(
+                f"{path.name}: the last cell must be a markdown '{NEXT_HEADING}' cell"
+            )
         last.source = next_cell_source(paths, index)
         add_colab_parts(notebook, f"notebooks/{path.name}")
         for number, cell in enumerate(notebook.cells):
@@ -363,7 +369,7 @@ def with_bootstrap(cell_source: str) -> str:
     while (start := BOOTSTRAP_OLD_START.match(cell_source)) is not None:
         end = BOOTSTRAP_OLD_END.search(cell_source, start.end())
         if end is None:
-            raise SystemExit(f"a set-up cell starts with {start.group(0)!r} but has no end line")
+            raise CourseError(f"a set-up cell starts with {start.group(0)!r} but has no end line")
         cell_source = cell_source[end.end() :].lstrip("\n")
     return BOOTSTRAP + "\n" + cell_source.lstrip("\n")
 
@@ -378,7 +384,7 @@ def add_colab_parts(notebook, relative: str) -> None:
     notebook.cells[0].source = with_badge(notebook.cells[0].source, relative)
     setup = next((cell for cell in notebook.cells if cell.cell_type == "code"), None)
     if setup is None:
-        raise SystemExit(f"{relative}: no set-up cell (the first code cell)")
+        raise CourseError(f"{relative}: no set-up cell (the first code cell)")
     setup.source = with_bootstrap(setup.source)
 
 
@@ -540,7 +546,7 @@ def refuse_hand_edits(
     planned = planned or {}
     edited = [shown(p) for p in paths if edited_by_hand(p, planned.get(p))]
     if edited:
-        raise SystemExit(
+        raise EditedByHand(
             f"Stopped, nothing changed: {', '.join(edited)} "
             f"{'was' if len(edited) == 1 else 'were'} edited by hand, and this command would "
             f"replace {'it' if len(edited) == 1 else 'them'}. {advice}"
@@ -575,7 +581,7 @@ def student_edition_changes(planned: dict[Path, str] | None = None) -> dict:
 
     Only files named like course notebooks are the generator's: a learner's ``Untitled.ipynb``
     or ``01_requires_grad-Copy1.ipynb`` is never touched, and a left-over notebook is removed
-    only if it is as generated. Raises SystemExit, having changed nothing, if one of the files
+    only if it is as generated. Raises EditedByHand, having changed nothing, if one of the files
     to replace was edited by hand.
     """
     changes = {}
@@ -785,7 +791,7 @@ def assignment_edition(notebook):
 def write_assignment(folder: Path, name: str, notebooks: list[Path]) -> list[Path]:
     """Write the nbgrader source version of ``notebooks`` to ``folder/source/name/``.
 
-    Also writes ``folder/nbgrader_config.py`` if there is none. Raises SystemExit, having
+    Also writes ``folder/nbgrader_config.py`` if there is none. Raises EditedByHand, having
     changed nothing, if a notebook it would replace was edited by hand (a teacher's changes to
     points, say, are kept).
 
@@ -818,7 +824,7 @@ def release_assignment(folder: Path, name: str) -> None:
     """Run nbgrader's own ``generate_assignment``: ``folder/release/name/``, without solutions."""
     nbgrader = Path(sys.executable).parent / "nbgrader"
     if not nbgrader.exists():
-        raise SystemExit(
+        raise CourseError(
             "nbgrader is not installed here: pip install -e '.[test]' brings it "
             "(the source version is written; release it with nbgrader generate_assignment)."
         )
@@ -832,7 +838,7 @@ def release_assignment(folder: Path, name: str) -> None:
         env={**os.environ, "PATH": path},
     )
     if done.returncode != 0:
-        raise SystemExit(f"nbgrader generate_assignment failed:\n{done.stderr[-2000:]}")
+        raise CourseError(f"nbgrader generate_assignment failed:\n{done.stderr[-2000:]}")
 
 
 # ----------------------------------------------------------------------------- static site
@@ -871,6 +877,15 @@ def build_site(target: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a problem it finds becomes a one-line message and exit status 1."""
+    try:
+        return run_command(argv)
+    except CourseError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def run_command(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     outputs = commands.add_parser("outputs", help="re-run notebooks and store their outputs")
@@ -899,7 +914,7 @@ def main(argv: list[str] | None = None) -> int:
         everything = course_notebooks() + student_notebooks()
         strangers = [shown(p) for p in args.notebooks if p.resolve() not in everything]
         if strangers:
-            raise SystemExit(
+            raise CourseError(
                 f"Stopped, nothing changed: {', '.join(strangers)} is not a course notebook "
                 "(notebooks/NN_name.ipynb or notebooks/student/NN_name.ipynb); outputs stores "
                 "only theirs."
