@@ -499,3 +499,42 @@ def test_the_address_make_lab_prints_opens_the_first_notebook(context, tmp_path)
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_a_reopened_notebook_shows_its_playgrounds_without_an_error(context, tmp_path):
+    """A learner runs a notebook, saves (or autosave does), closes it and comes back later:
+    the playground shows its picture and its text, never "Error displaying widget"."""
+    path = NOTEBOOKS[0]
+    notebook = nbformat.read(path, as_version=4)
+    index = next(i for i, c in enumerate(notebook.cells) if calls(c, "tangent_explorer()"))
+    with lab_server(tmp_path / "lab") as server:
+        copy = server.root / "notebooks" / path.name
+        page = context.new_page()
+        try:
+            open_and_run_all(page, server, path.name)
+            cell_locator(page, index).locator(".widget-slider").first.wait_for()
+            saved_before = copy.stat().st_mtime_ns
+            cell_locator(page, 0).click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+s")
+            deadline = time.monotonic() + 30
+            while copy.stat().st_mtime_ns == saved_before and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert copy.stat().st_mtime_ns != saved_before, "the notebook was saved"
+            page.close()
+            server.shut_down_kernels()  # the next visit starts a fresh kernel
+            page = context.new_page()
+            open_notebook(page, server, path.name)
+            page.wait_for_timeout(3000)  # the widget manager gives up on missing models
+            cell = cell_locator(page, index)
+            outputs = cell.locator(".jp-OutputArea-output")
+            text = outputs.first.inner_text()
+            assert "Error displaying widget" not in page.locator(".jp-Notebook").inner_text()
+            assert PLAYGROUND_MARKER in text, f"the playground's first output shows {text!r}"
+            assert cell.locator(".jp-OutputArea-output img").count() > 0, "a picture is shown"
+        except BaseException:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "reopened.png"), full_page=True)
+            raise
+        finally:
+            page.close()
