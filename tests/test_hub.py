@@ -230,7 +230,6 @@ class Kernel:
 
     def __init__(self, hub: Hub, name: str, path: str):
         import requests
-        import websocket
 
         self.base = f"{hub.url}/user/{name}"
         headers = {"Authorization": f"token {hub.token}"}
@@ -242,15 +241,50 @@ class Kernel:
         )
         response.raise_for_status()
         self.id = response.json()["kernel"]["id"]
+        self.token = hub.token
+        self.comms: list[dict] = []  # widget models the kernel opened
+        self.statuses: list[str] = []
+        self.connect()
+
+    def connect(self) -> None:
+        """Open the kernel's websocket (again, after a restart) and wait for its answer."""
+        import websocket
+
         url = self.base.replace("http", "ws", 1) + f"/api/kernels/{self.id}/channels"
         self.socket = websocket.create_connection(
             f"{url}?session_id={uuid.uuid4().hex}",
-            header=[f"Authorization: token {hub.token}"],
-            timeout=180,
+            header=[f"Authorization: token {self.token}"],
+            timeout=30,
         )
-        self.comms: list[dict] = []  # widget models the kernel opened
-        self.statuses: list[str] = []
         self.request("kernel_info_request", {}, channel="shell")
+
+    def wait_until_idle(self, timeout: float = 120) -> None:
+        """After a restart: wait until the server has the new kernel running."""
+        import requests
+
+        deadline = time.monotonic() + timeout
+        headers = {"Authorization": f"token {self.token}"}
+        while time.monotonic() < deadline:
+            state = requests.get(f"{self.base}/api/kernels/{self.id}", headers=headers, timeout=30)
+            if state.ok and state.json().get("execution_state") not in ("restarting", "dead"):
+                return  # its own listener may say "starting" until a client connects
+            time.sleep(0.5)
+        raise TimeoutError(f"kernel {self.id} did not come back within {timeout:.0f} s")
+
+    def receive(self, deadline: float) -> dict:
+        """The next message, or TimeoutError at the deadline (the server's websocket pings
+        would otherwise keep a plain recv() waiting for ever)."""
+        from websocket import ABNF, WebSocketTimeoutException
+
+        while True:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the kernel did not answer in time")
+            try:
+                opcode, data = self.socket.recv_data(control_frame=True)
+            except WebSocketTimeoutException:
+                continue
+            if opcode in (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY):
+                return json.loads(data)
 
     def send(self, msg_type: str, content: dict, channel: str = "shell") -> str:
         msg_id = uuid.uuid4().hex
@@ -273,12 +307,15 @@ class Kernel:
         self.socket.send(json.dumps(message))
         return msg_id
 
-    def request(self, msg_type: str, content: dict, channel: str = "shell", on_output=None):
+    def request(
+        self, msg_type: str, content: dict, channel: str = "shell", on_output=None, timeout=240
+    ):
         """Send a request; return the iopub messages it caused, once the kernel is idle."""
         msg_id = self.send(msg_type, content, channel)
+        deadline = time.monotonic() + timeout
         messages = []
         while True:
-            message = json.loads(self.socket.recv())
+            message = self.receive(deadline)
             kind = message["header"]["msg_type"]
             if kind == "status":
                 self.statuses.append(message["content"]["execution_state"])
@@ -496,7 +533,11 @@ def kernel_killed_mid_cell(kernel: Kernel, meter: Meter, name: str, record: dict
     shown = kernel.execute("import time\ntime.sleep(20)\nprint('finished')")
     killer.join()
     record["after_kill"] = {"shown": shown, "statuses": sorted(set(kernel.statuses))}
-    # A fresh kernel answers, without what the old one had (the learner re-runs the set-up).
+    # A fresh kernel answers, without what the old one had (the learner re-runs the set-up);
+    # like JupyterLab, the learner's page reconnects once the server says it is ready.
+    kernel.close()
+    kernel.wait_until_idle()
+    kernel.connect()
     record["after_kill"]["fresh"] = kernel.execute("print('torch' in dir())")
     assert psutil.pid_exists(meter.pids[name]), "the server survived its kernel"
 
@@ -547,15 +588,18 @@ def test_a_class_on_a_real_jupyterhub(hub, course_link):
     roles = {names[0]: "kernel killed", names[min(1, LEARNERS - 1)]: "server restarted"}
     meter = Meter()
     started = time.perf_counter()
+    pool = ThreadPoolExecutor(max_workers=LEARNERS)
     try:
-        with ThreadPoolExecutor(max_workers=LEARNERS) as pool:
-            futures = [
-                pool.submit(learner, hub, name, link, parameters, meter, roles.get(name, ""))
-                for name in names
-            ]
-            records = [future.result() for future in futures]
+        futures = [
+            pool.submit(learner, hub, name, link, parameters, meter, roles.get(name, ""))
+            for name in names
+        ]
+        # A learner stuck for ten minutes fails the test instead of hanging the suite.
+        deadline = time.monotonic() + 600
+        records = [future.result(timeout=max(1, deadline - time.monotonic())) for future in futures]
     finally:
         meter.stopped.set()
+        pool.shutdown(wait=False, cancel_futures=True)
     wall = time.perf_counter() - started
     report = summarise(records, wall)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
