@@ -61,7 +61,7 @@ lab: $(VENV)/.lab-installed $(PREPARE)
 # A learner's own copy of the student edition: the first time, every notebook; after a course
 # update, only the notebooks that are new. A notebook already there is never replaced.
 workspace: $(VENV)/.lab-installed
-	$(BIN)/python tools/course.py workspace $(WORKSPACE)
+	$(BIN)/python -m tools.course workspace $(WORKSPACE)
 
 # Presenting: the same server, with its own settings (deck mode on, fonts for a projector)
 # kept in .venv so that a teacher's everyday JupyterLab settings stay as they are.
@@ -72,14 +72,14 @@ present: $(VENV)/.lab-installed $(PREPARE)
 		--ServerApp.root_dir=. $(ROOT_FLAG) $(OPEN_FIRST) $(LAB_ARGS)
 
 site: $(VENV)/.lab-installed
-	$(BIN)/python tools/course.py site _site
+	$(BIN)/python -m tools.course site _site
 	@echo "Open _site/index.html"
 
 test: $(VENV)/.test-installed $(PROXY)
 	@sh tools/system-packages.sh --require dot
 	@sh tools/system-packages.sh chromium
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python tools/course.py check-navigation
+	$(BIN)/python -m tools.course check-navigation
 	$(BIN)/python -m tools.pins check
 	$(BIN)/pytest -n 2 --dist loadscope --nbval --nbval-current-env $(PYTEST_ARGS) tests notebooks
 
@@ -93,19 +93,19 @@ format: $(VENV)/.test-installed
 
 outputs: $(VENV)/.test-installed
 	@sh tools/system-packages.sh --require dot
-	$(BIN)/python tools/course.py navigation
-	$(BIN)/python tools/course.py outputs
+	$(BIN)/python -m tools.course navigation
+	$(BIN)/python -m tools.course outputs
 
 navigation: $(VENV)/.test-installed
-	$(BIN)/python tools/course.py navigation
+	$(BIN)/python -m tools.course navigation
 
 # For teachers who grade with nbgrader: _nbgrader/ is an nbgrader course folder.
 assignment: $(VENV)/.test-installed
-	$(BIN)/python tools/course.py assignment _nbgrader
+	$(BIN)/python -m tools.course assignment _nbgrader
 
 bench: $(VENV)/.test-installed
 	@sh tools/system-packages.sh --require dot chromium
-	$(BIN)/python tools/bench.py --readme
+	$(BIN)/python -m tools.bench --readme
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -3,20 +3,18 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.lab import browser_missing
-
-ROOT = Path(__file__).resolve().parent.parent
+from tools.course import ROOT
+from tools.lab import browser_missing
 
 
 @pytest.mark.slow
 def test_the_benchmark_reports_every_figure(tmp_path):
     figures_file = tmp_path / "bench.json"
     result = subprocess.run(
-        [sys.executable, "tools/bench.py", "--quick", "--json", str(figures_file)],
+        [sys.executable, "-m", "tools.bench", "--quick", "--json", str(figures_file)],
         cwd=ROOT,
         capture_output=True,
         text=True,

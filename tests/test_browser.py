@@ -17,13 +17,17 @@ import shlex
 import shutil
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.lab import (
+from tools.course import course_notebooks
+from tools.lab import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
     ROOT,
     SETTINGS,
     browser,
@@ -34,7 +38,6 @@ from tests.lab import (
     open_notebook,
     run_all,
 )
-from tools.course import course_notebooks
 from utils.playground import PLAYGROUND_MARKER
 from utils.widgets import GRAD_MODES, train_line
 
@@ -499,3 +502,123 @@ def test_the_address_make_lab_prints_opens_the_first_notebook(context, tmp_path)
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_a_reopened_notebook_shows_its_playgrounds_without_an_error(context, tmp_path):
+    """A learner runs a notebook, saves (or autosave does), closes it and comes back later:
+    the playground shows its picture and its text, never "Error displaying widget"."""
+    path = NOTEBOOKS[0]
+    notebook = nbformat.read(path, as_version=4)
+    index = next(i for i, c in enumerate(notebook.cells) if calls(c, "tangent_explorer()"))
+    with lab_server(tmp_path / "lab") as server:
+        copy = server.root / "notebooks" / path.name
+        page = context.new_page()
+        try:
+            open_and_run_all(page, server, path.name)
+            cell_locator(page, index).locator(".widget-slider").first.wait_for()
+            saved_before = copy.stat().st_mtime_ns
+            cell_locator(page, 0).click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+s")
+            deadline = time.monotonic() + 30
+            while copy.stat().st_mtime_ns == saved_before and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert copy.stat().st_mtime_ns != saved_before, "the notebook was saved"
+            page.close()
+            server.shut_down_kernels()  # the next visit starts a fresh kernel
+            page = context.new_page()
+            open_notebook(page, server, path.name)
+            page.wait_for_timeout(3000)  # the widget manager gives up on missing models
+            cell = cell_locator(page, index)
+            outputs = cell.locator(".jp-OutputArea-output")
+            text = outputs.first.inner_text()
+            assert "Error displaying widget" not in page.locator(".jp-Notebook").inner_text()
+            assert PLAYGROUND_MARKER in text, f"the playground's first output shows {text!r}"
+            assert cell.locator(".jp-OutputArea-output img").count() > 0, "a picture is shown"
+        except BaseException:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "reopened.png"), full_page=True)
+            raise
+        finally:
+            page.close()
+
+
+# A projector: 1024×768 at 150 % zoom leaves a page of 683×512 CSS pixels, drawn at 1.5
+# device pixels each.
+PROJECTOR = {"viewport": {"width": 683, "height": 512}, "device_scale_factor": 1.5}
+DESK = {"width": 1400, "height": 1000}
+
+
+@contextmanager
+def projector_page():
+    """A chromium page as a projector at 1024×768 and 150 % zoom shows it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield chromium.new_context(**{**PROJECTOR, "viewport": DESK}).new_page()
+        finally:
+            chromium.close()
+
+
+CUT_OFF = """() => {
+    const cut = [];
+    for (const output of document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')) {
+        const right = Math.round(output.getBoundingClientRect().right);
+        for (const picture of output.querySelectorAll('svg, img')) {
+            const box = picture.getBoundingClientRect();
+            if (box.width > 0 && box.right > right + 1) {
+                const [width, end] = [box.width, box.right].map(Math.round);
+                const what = `${picture.tagName}, ${output.className}`;
+                cut.push(`a picture (${what}) ${width} px ends at ${end}, its area at ${right}`);
+            }
+        }
+    }
+    for (const label of document.querySelectorAll('.jp-Notebook .widget-label')) {
+        if (label.scrollWidth > label.clientWidth) {
+            const [shown, whole] = [label.clientWidth, label.scrollWidth];
+            cut.push(`the label "${label.textContent}" shows ${shown} of ${whole} px`);
+        }
+    }
+    return cut;
+}"""
+
+
+@pytest.mark.parametrize("name", ["06_training_loop.ipynb"])
+def test_on_a_projector_pictures_fit_and_labels_are_whole(name, tmp_path):
+    """At 1024×768 and 150 % zoom with the file browser open, pictures stay inside the
+    output area and no control's label is cut short (the training explorer's "learning
+    rate")."""
+    with lab_server(tmp_path / "lab") as server, projector_page() as page:
+        try:
+            # JupyterLab's toolbar and menus are driven at a desk's size; the page is looked
+            # at the projector's size.
+            open_notebook(page, server, name)
+            file_browser = page.locator("#filebrowser")
+            if not file_browser.is_visible():
+                page.locator('.jp-SideBar [data-id="filebrowser"]').first.click()
+            file_browser.wait_for(state="visible")
+            page.set_viewport_size(PROJECTOR["viewport"])
+            page.wait_for_timeout(1000)
+            stored = page.evaluate(CUT_OFF)
+            page.set_viewport_size(DESK)
+            run_all(page)
+            page.locator(".jp-Notebook .widget-slider").first.wait_for()
+            page.set_viewport_size(PROJECTOR["viewport"])
+            page.wait_for_timeout(1000)
+            assert file_browser.is_visible(), "the file browser stays open"
+            after_running = page.evaluate(CUT_OFF)
+            assert (
+                page.locator(
+                    ".jp-Notebook .jp-OutputArea-output svg, .jp-Notebook .jp-OutputArea-output img"
+                ).count()
+                > 0
+            )
+            assert (stored, after_running) == ([], []), "cut off before and after Run All"
+        except BaseException:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"projector-{name}.png"), full_page=True)
+            raise

@@ -9,6 +9,7 @@ import math
 import pytest
 import torch
 
+from tools.course import NOTEBOOKS
 from utils.checks import CORRECT, NOT_YET, check, compare, evaluate, finite_difference, hint
 from utils.checks import solution as show_solution
 from utils.exercises import (
@@ -551,9 +552,8 @@ def test_an_exercise_is_judged_by_its_reference_or_by_its_own_judge():
 def notebook_solution(notebook: str, name: str) -> list[str]:
     """The body of the notebook's solution cell for ``name``, line by line, stripped."""
     import json
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "notebooks" / f"{notebook}.ipynb"
+    path = NOTEBOOKS / f"{notebook}.ipynb"
     for cell in json.loads(path.read_text("utf-8"))["cells"]:
         source = "".join(cell["source"])
         defines = f"def {name}(" in source or f"class {name}(" in source

@@ -21,8 +21,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.lab import ROOT
 from tools.course import coalesce_streams, course_notebooks, student_notebooks
+from tools.lab import ROOT
 from utils.playground import PLAYGROUND_MARKER
 
 # Colab's runtime (its published package list, 2026-08) has Python 3.13 with torch 2.11 (CPU).

@@ -17,6 +17,7 @@ import torch
 
 from tools.course import (
     PREDICT_ANSWER,
+    ROOT,
     course_notebooks,
     hide_predicted_outputs,
     planned_navigation,
@@ -259,7 +260,6 @@ def test_stored_prints_are_whole(notebook_path):
 # ------------------------------------------------------- Binder and Colab links, Colab set-up
 
 GITHUB_COURSE = "autograd-hands-on/autograd-hands-on"
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
 
 def expected_colab_link(relative: str) -> str:
@@ -277,7 +277,7 @@ def setup_source(notebook) -> str:
 def test_every_notebook_opens_itself_in_colab(notebook_path):
     """Each edition's badge opens that same edition (a student lands on the stubs)."""
     first = read(notebook_path).cells[0].source.splitlines()
-    relative = str(notebook_path.relative_to(REPOSITORY_ROOT))
+    relative = str(notebook_path.relative_to(ROOT))
     badges = [line for line in first if "colab.research.google.com" in line]
     assert badges == [
         f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
@@ -287,7 +287,7 @@ def test_every_notebook_opens_itself_in_colab(notebook_path):
 
 
 def test_the_course_map_links_every_notebook_on_binder_and_colab_at_stable():
-    readme = (REPOSITORY_ROOT / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     course_map = readme.split("<!-- course-map:start -->")[1].split("<!-- course-map:end -->")[0]
     rows = [line for line in course_map.splitlines() if re.match(r"^\| \d\d ", line)]
     assert len(rows) == len(NOTEBOOKS)
@@ -380,7 +380,7 @@ def torchviz_pin() -> str:
     """torchviz as pyproject.toml pins it (the Colab part installs the same version)."""
     import tomllib
 
-    project = tomllib.loads((REPOSITORY_ROOT / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     [pin] = [d for d in project["dependencies"] if d.startswith("torchviz")]
     return pin
 
@@ -566,7 +566,7 @@ def test_predict_answers_are_folded_and_their_code_stored_unrun():
 
 
 def run_nbval(path: Path) -> str:
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     result = subprocess.run(
         [
             sys.executable,

@@ -13,8 +13,8 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from tools import pins
+from tools.course import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 # conda-forge's names for the packages pip knows by another name
 CONDA_TO_PIP = {
     "pytorch-cpu": "torch",

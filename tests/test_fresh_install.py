@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab import ROOT, free_port
+from tools.lab import ROOT, free_port
 
 INNER = "COURSE_FRESH_INSTALL_RUN"
 

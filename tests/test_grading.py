@@ -21,6 +21,8 @@ import torch
 from tools.course import (
     ASSIGNMENT,
     POINTS,
+    ROOT,
+    EditedByHand,
     assignment_edition,
     course_notebooks,
     student_notebooks,
@@ -30,7 +32,6 @@ from utils.checks import check
 from utils.exercises import EXERCISES
 from utils.grading import assert_correct
 
-ROOT = Path(__file__).resolve().parent.parent
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION\n", re.MULTILINE)
 
 # A mistake learners really make in each exercise (each passes no check).
@@ -355,7 +356,7 @@ def test_a_teacher_s_edit_to_the_assignment_is_never_replaced(tmp_path):
     edited.cells[0].source += "\n\nDue on Friday."
     nbformat.write(edited, written)
     before = written.read_bytes()
-    with pytest.raises(SystemExit, match="edited by hand"):
+    with pytest.raises(EditedByHand, match="edited by hand"):
         write_assignment(tmp_path, ASSIGNMENT, first)
     assert written.read_bytes() == before
 

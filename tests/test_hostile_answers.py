@@ -13,11 +13,11 @@ import math
 import re
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import torch
 
+from tools.course import NOTEBOOKS
 from utils.checks import CORRECT, NOT_YET, check, evaluate, hint, solution
 from utils.exercises import (
     EXERCISES,
@@ -31,8 +31,6 @@ from utils.exercises import (
     TRAIN_STEP,
     VJP_TWO_WAYS,
 )
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 # ------------------------------------------------------------------------ the kernel's state
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.lab import COURSE_CONFIG, ROOT, free_port
+from tools.lab import COURSE_CONFIG, ROOT, free_port
 
 ARTIFACTS = ROOT / "test-artifacts" / "hub"
 PROXY = ROOT / ".venv" / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"

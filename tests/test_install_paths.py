@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from tools import pins
+from tools.course import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # pytorch.org, "Start Locally", CPU
 CUDA = re.compile(r"nvidia-.*|triton|cuda-.*")
 # Files a fresh clone must take from the work tree (changes not yet committed count too).

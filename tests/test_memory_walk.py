@@ -20,7 +20,8 @@ import time
 import nbformat
 import pytest
 
-from tests.lab import (
+from tools.course import course_notebooks, title_of
+from tools.lab import (
     ROOT,
     browser,
     browser_missing,
@@ -28,7 +29,6 @@ from tests.lab import (
     open_notebook,
     run_all,
 )
-from tools.course import course_notebooks, title_of
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 NOTEBOOKS = course_notebooks()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.course import ROOT
+
 SETTINGS = ROOT / "tools" / "present-settings"
 SCHEMAS = [
     Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas",

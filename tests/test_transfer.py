@@ -6,11 +6,11 @@ autograd), each with the right verdict, one kind message and no expected value i
 import json
 import math
 import re
-from pathlib import Path
 
 import pytest
 import torch
 
+from tools.course import NOTEBOOKS
 from utils.checks import CORRECT, NOT_YET, evaluate, finite_difference
 from utils.exercises import EXERCISES
 from utils.transfer import (
@@ -37,7 +37,6 @@ from utils.transfer import (
     validation_setup,
 )
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 TRANSFER = [  # those whose notebook cells exist: the ones registered with the checks
     exercise
     for exercise in (

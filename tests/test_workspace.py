@@ -17,9 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.course import course_notebooks
+from tools.course import ROOT, course_notebooks
 
-ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 FIRST = course_notebooks()[0].name
 STUB = "    # Your code here: replace the next line.\n    raise NotImplementedError\n"
@@ -137,7 +136,7 @@ def test_the_workspace_is_copied_once_then_only_gains_new_notebooks(course):
 
     # `make lab EDITION=student` runs this step first, then opens the learner's copy.
     plan = make(course, "-n", "lab", "EDITION=student").stdout.splitlines()
-    assert plan[0].endswith("tools/course.py workspace my-work")
+    assert plan[0].endswith("-m tools.course workspace my-work")
     assert f"--LabApp.default_url=/lab/tree/my-work/{FIRST}" in plan[-1]
 
 

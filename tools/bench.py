@@ -1,6 +1,6 @@
 """How fast the course runs and how small it installs, as ratios against a floor.
 
-    python tools/bench.py [--quick] [--json FILE] [--readme]
+    python -m tools.bench [--quick] [--json FILE] [--readme]    # from the repository's root
 
 Each figure is a ratio taken within one run, so that a busy machine slows both sides:
 
@@ -33,10 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tools.course import course_notebooks, make_client  # noqa: E402
+from tools.course import ROOT, MarkerError, course_notebooks, make_client, splice
 
 TARGETS = {"suite": 1.3, "slowest_cell": 1.0, "slider": 1.5, "install_gb": 1.4}
 BENCH_START, BENCH_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
@@ -225,7 +222,7 @@ trivial.observe(lambda change: shown.update(Pretty(f"value {change['new']}")), n
 
 def bench_sliders(moves: int) -> dict:
     """Browser round trip per slider (median of `moves`) vs a trivial slider in the same page."""
-    from tests.lab import browser, browser_missing, lab_server, open_and_run_all
+    from tools.lab import browser, browser_missing, lab_server, open_and_run_all
     from utils.playground import PLAYGROUND_MARKER
 
     if browser_missing():
@@ -456,8 +453,11 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.readme:
         readme = (ROOT / "README.md").read_text()
-        start, end = readme.index(BENCH_START), readme.index(BENCH_END)
-        readme = readme[: start + len(BENCH_START)] + "\n\n" + text + "\n\n" + readme[end:]
+        try:
+            readme = splice(readme, BENCH_START, BENCH_END, "\n\n" + text + "\n\n")
+        except MarkerError as error:
+            print(f"bench: {error} (the figures are in {args.json})", file=sys.stderr)
+            return 1
         (ROOT / "README.md").write_text(readme)
     print(f"figures: {args.json}")
     return 0

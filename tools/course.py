@@ -53,6 +53,48 @@ METADATA = {
 }
 MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 NEXT_HEADING = "## Next"
+
+
+class CourseError(Exception):
+    """A repository file is not as the tools need it; ``main()`` says so in one line, exit 1."""
+
+
+class EditedByHand(CourseError):
+    """A generated file that a command would replace was edited by hand; nothing was changed."""
+
+
+class MarkerError(CourseError):
+    """A generated block's start or end marker is missing, doubled or out of order."""
+
+
+def splice(text: str, start: str, end: str, inner: str, name: str = "README.md") -> str:
+    """``text`` with what lies between the markers ``start`` and ``end`` replaced by ``inner``.
+
+    The markers themselves and everything outside them are kept byte for byte.
+
+    Args:
+        text: the whole file's text.
+        start: the marker that opens the block, e.g. ``<!-- course-map:start -->``.
+        end: the marker that closes it.
+        inner: the new text between the two markers.
+        name: the file's name, for the error message.
+
+    Raises:
+        MarkerError: a marker is missing or appears more than once, or ``end`` comes first.
+    """
+    for marker in (start, end):
+        count = text.count(marker)
+        if count != 1:
+            found = "no" if count == 0 else f"{count} times the"
+            raise MarkerError(
+                f"{name} has {found} marker {marker}; it needs exactly one {start} ... {end} block"
+            )
+    after_start, before_end = text.index(start) + len(start), text.index(end)
+    if before_end < after_start:
+        raise MarkerError(f"{name}: the marker {end} comes before {start}")
+    return text[:after_start] + inner + text[before_end:]
+
+
 # Binder and Colab open the course from GitHub: this repository, at a branch that changes
 # rarely (a Binder link to HEAD rebuilds the whole torch image after every push).
 REPOSITORY = "autograd-hands-on/autograd-hands-on"
@@ -195,9 +237,10 @@ def next_cell_source(paths: list[Path], index: int) -> str:
 
 
 def course_map(paths: list[Path]) -> str:
-    """The README's course map: one line per notebook, with its Binder and Colab links."""
+    """The README's course map, the text between its markers: one line per notebook, with its
+    Binder and Colab links."""
     lines = [
-        MAP_START,
+        "",
         "",
         "| # | Notebook | Open on Binder | Open in Colab |",
         "|---|---|---|---|",
@@ -210,7 +253,7 @@ def course_map(paths: list[Path]) -> str:
         binder = f"[complete]({binder_link(complete)}) · [student]({binder_link(student)})"
         colab = f"[complete]({colab_link(complete)}) · [student]({colab_link(student)})"
         lines.append(f"| {number} | [{title}]({complete}) | {binder} | {colab} |")
-    lines += ["", MAP_END]
+    lines += ["", ""]
     return "\n".join(lines)
 
 
@@ -235,7 +278,9 @@ def planned_navigation() -> dict[Path, str]:
         notebook = nbformat.read(path, as_version=4)
         last = notebook.cells[-1]
         if last.cell_type != "markdown" or not last.source.startswith(NEXT_HEADING):
-            raise SystemExit(f"{path.name}: the last cell must be a markdown '{NEXT_HEADING}' cell")
+            raise CourseError(
+                f"{path.name}: the last cell must be a markdown '{NEXT_HEADING}' cell"
+            )
         last.source = next_cell_source(paths, index)
         add_colab_parts(notebook, f"notebooks/{path.name}")
         for number, cell in enumerate(notebook.cells):
@@ -247,10 +292,7 @@ def planned_navigation() -> dict[Path, str]:
         text = nbformat.writes(notebook, version=4)
         planned[path] = text if text.endswith("\n") else text + "\n"
     readme = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(MAP_START) + ".*?" + re.escape(MAP_END), re.DOTALL)
-    if not pattern.search(readme):
-        raise SystemExit(f"README.md has no {MAP_START} ... {MAP_END} block")
-    planned[README] = with_readme_badges(pattern.sub(lambda _: course_map(paths), readme))
+    planned[README] = with_readme_badges(splice(readme, MAP_START, MAP_END, course_map(paths)))
     return planned
 
 
@@ -304,10 +346,11 @@ def colab_badge(relative: str) -> str:
 
 
 def readme_badges() -> str:
-    """The README's top badges: the first notebook on Binder and in Colab."""
+    """The README's top badges, the text between their markers: the first notebook on Binder
+    and in Colab."""
     first = f"notebooks/{course_notebooks()[0].name}"
     binder = f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_link(first)})"
-    return f"{BADGES_START}\n{binder}\n{colab_badge(first)}\n{BADGES_END}"
+    return f"\n{binder}\n{colab_badge(first)}\n"
 
 
 def with_badge(cell_source: str, relative: str) -> str:
@@ -326,7 +369,7 @@ def with_bootstrap(cell_source: str) -> str:
     while (start := BOOTSTRAP_OLD_START.match(cell_source)) is not None:
         end = BOOTSTRAP_OLD_END.search(cell_source, start.end())
         if end is None:
-            raise SystemExit(f"a set-up cell starts with {start.group(0)!r} but has no end line")
+            raise CourseError(f"a set-up cell starts with {start.group(0)!r} but has no end line")
         cell_source = cell_source[end.end() :].lstrip("\n")
     return BOOTSTRAP + "\n" + cell_source.lstrip("\n")
 
@@ -341,7 +384,7 @@ def add_colab_parts(notebook, relative: str) -> None:
     notebook.cells[0].source = with_badge(notebook.cells[0].source, relative)
     setup = next((cell for cell in notebook.cells if cell.cell_type == "code"), None)
     if setup is None:
-        raise SystemExit(f"{relative}: no set-up cell (the first code cell)")
+        raise CourseError(f"{relative}: no set-up cell (the first code cell)")
     setup.source = with_bootstrap(setup.source)
 
 
@@ -359,10 +402,7 @@ def badge_as_text(cell_source: str) -> str:
 
 def with_readme_badges(readme: str) -> str:
     """The README with its top badges as generated now."""
-    pattern = re.compile(re.escape(BADGES_START) + ".*?" + re.escape(BADGES_END), re.DOTALL)
-    if not pattern.search(readme):
-        raise SystemExit(f"README.md has no {BADGES_START} ... {BADGES_END} block")
-    return pattern.sub(lambda _: readme_badges(), readme)
+    return splice(readme, BADGES_START, BADGES_END, readme_badges())
 
 
 # ------------------------------------------------------------------------ student edition
@@ -506,7 +546,7 @@ def refuse_hand_edits(
     planned = planned or {}
     edited = [shown(p) for p in paths if edited_by_hand(p, planned.get(p))]
     if edited:
-        raise SystemExit(
+        raise EditedByHand(
             f"Stopped, nothing changed: {', '.join(edited)} "
             f"{'was' if len(edited) == 1 else 'were'} edited by hand, and this command would "
             f"replace {'it' if len(edited) == 1 else 'them'}. {advice}"
@@ -541,7 +581,7 @@ def student_edition_changes(planned: dict[Path, str] | None = None) -> dict:
 
     Only files named like course notebooks are the generator's: a learner's ``Untitled.ipynb``
     or ``01_requires_grad-Copy1.ipynb`` is never touched, and a left-over notebook is removed
-    only if it is as generated. Raises SystemExit, having changed nothing, if one of the files
+    only if it is as generated. Raises EditedByHand, having changed nothing, if one of the files
     to replace was edited by hand.
     """
     changes = {}
@@ -751,7 +791,7 @@ def assignment_edition(notebook):
 def write_assignment(folder: Path, name: str, notebooks: list[Path]) -> list[Path]:
     """Write the nbgrader source version of ``notebooks`` to ``folder/source/name/``.
 
-    Also writes ``folder/nbgrader_config.py`` if there is none. Raises SystemExit, having
+    Also writes ``folder/nbgrader_config.py`` if there is none. Raises EditedByHand, having
     changed nothing, if a notebook it would replace was edited by hand (a teacher's changes to
     points, say, are kept).
 
@@ -784,7 +824,7 @@ def release_assignment(folder: Path, name: str) -> None:
     """Run nbgrader's own ``generate_assignment``: ``folder/release/name/``, without solutions."""
     nbgrader = Path(sys.executable).parent / "nbgrader"
     if not nbgrader.exists():
-        raise SystemExit(
+        raise CourseError(
             "nbgrader is not installed here: pip install -e '.[test]' brings it "
             "(the source version is written; release it with nbgrader generate_assignment)."
         )
@@ -798,7 +838,7 @@ def release_assignment(folder: Path, name: str) -> None:
         env={**os.environ, "PATH": path},
     )
     if done.returncode != 0:
-        raise SystemExit(f"nbgrader generate_assignment failed:\n{done.stderr[-2000:]}")
+        raise CourseError(f"nbgrader generate_assignment failed:\n{done.stderr[-2000:]}")
 
 
 # ----------------------------------------------------------------------------- static site
@@ -837,6 +877,15 @@ def build_site(target: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a problem it finds becomes a one-line message and exit status 1."""
+    try:
+        return run_command(argv)
+    except CourseError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def run_command(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     outputs = commands.add_parser("outputs", help="re-run notebooks and store their outputs")
@@ -865,7 +914,7 @@ def main(argv: list[str] | None = None) -> int:
         everything = course_notebooks() + student_notebooks()
         strangers = [shown(p) for p in args.notebooks if p.resolve() not in everything]
         if strangers:
-            raise SystemExit(
+            raise CourseError(
                 f"Stopped, nothing changed: {', '.join(strangers)} is not a course notebook "
                 "(notebooks/NN_name.ipynb or notebooks/student/NN_name.ipynb); outputs stores "
                 "only theirs."

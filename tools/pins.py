@@ -17,6 +17,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+# Its own copy of tools.course.ROOT: this module runs before anything is installed, so it
+# imports nothing beyond the standard library.
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
 BINDER_REQUIREMENTS = ROOT / "binder" / "requirements.txt"

@@ -623,7 +623,13 @@ def training_explorer(learning_rate: float = 0.1, steps: int = 50) -> Playground
     from matplotlib.ticker import NullFormatter
 
     rate = widgets.FloatLogSlider(
-        value=learning_rate, base=10, min=-3, max=0.3, step=0.1, description="learning rate"
+        value=learning_rate,
+        base=10,
+        min=-3,
+        max=0.3,
+        step=0.1,
+        description="learning rate",
+        style={"description_width": "initial"},  # the whole label, not "learning r…"
     )
     step_count = widgets.IntSlider(value=steps, min=1, max=100, description="steps")
     forget = widgets.Checkbox(value=False, description="forget zero_grad", indent=False)

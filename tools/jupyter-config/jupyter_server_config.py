@@ -20,3 +20,32 @@ c.LabApp.app_settings_dir = str(Path(__file__).resolve().parent / "lab-settings"
 c.MappingKernelManager.cull_idle_timeout = 600
 c.MappingKernelManager.cull_interval = 60
 c.MappingKernelManager.cull_connected = True
+
+# 3. Coming back to a notebook: a widget's view lives only as long as its kernel, so a
+#    saved output that still points at a widget shows "Error displaying widget: model not
+#    found" when the notebook is reopened with a fresh kernel. On every save, an output
+#    that holds a widget's view beside a plain-text form keeps only the other forms: a
+#    reopened playground shows its text line ("run this cell ...") and its last drawing,
+#    as the course's stored notebooks do. Saved widget state (JupyterLab's "Save Jupyter
+#    widget state in notebook" setting) brings the widgets back by itself and is left alone.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def drop_widget_views(model, **kwargs):
+    """Remove widget views with a plain-text alternative from a notebook about to be saved.
+
+    Args:
+        model: the contents model being saved; only notebooks are changed.
+        kwargs: the path and contents manager, passed by Jupyter Server and not used.
+    """
+    notebook = model.get("content") if model.get("type") == "notebook" else None
+    if not isinstance(notebook, dict) or "widgets" in notebook.get("metadata", {}):
+        return
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and "text/plain" in data:
+                del data[WIDGET_VIEW]
+
+
+c.ContentsManager.pre_save_hook = drop_widget_views

@@ -1,6 +1,6 @@
 """Start JupyterLab the way ``make lab`` does, and drive it with Playwright and Debian's chromium.
 
-Shared by the browser tests and the benchmark. The server gets a throw-away root folder
+Shared by the benchmark and the browser tests. The server gets a throw-away root folder
 (a copy of the notebooks, so that autosave never touches the course), fresh settings and
 workspace folders (no restored tabs, no news pop-up), token authentication, 127.0.0.1 and a
 free port.
@@ -20,7 +20,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.course import ROOT
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox",

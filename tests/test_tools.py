@@ -1,0 +1,53 @@
+"""The maintainers' tools: the README blocks they regenerate, and the errors they report."""
+
+import nbformat
+import pytest
+
+from tools.course import CourseError, MarkerError, add_colab_parts, main, splice
+
+START, END = "<!-- map:start -->", "<!-- map:end -->"
+
+
+def test_splice_replaces_only_the_text_between_the_markers():
+    readme = f"# Title\n\nBefore.\n{START}\nold map\n{END}\nAfter.  \r\n\ttrailing\n"
+    spliced = splice(readme, START, END, "\nnew map\n")
+    assert spliced == f"# Title\n\nBefore.\n{START}\nnew map\n{END}\nAfter.  \r\n\ttrailing\n"
+
+
+def test_splice_with_the_same_text_changes_nothing():
+    readme = f"a\n{START}\n\n| table |\n\n{END}\nb"
+    assert splice(readme, START, END, "\n\n| table |\n\n") == readme
+
+
+@pytest.mark.parametrize(
+    "readme, said",
+    [
+        (f"a\n{START}\nmap\n", f"has no marker {END}"),
+        (f"a\nmap\n{END}\n", f"has no marker {START}"),
+        (f"{START}\none\n{END}\n{START}\ntwo\n{END}\n", f"has 2 times the marker {START}"),
+        (f"{END}\nmap\n{START}\n", f"the marker {END} comes before {START}"),
+    ],
+    ids=["no end", "no start", "doubled", "reversed"],
+)
+def test_splice_refuses_a_missing_doubled_or_reversed_marker(readme, said):
+    with pytest.raises(MarkerError, match="README.md") as refused:
+        splice(readme, START, END, "new")
+    assert said in str(refused.value)
+    assert "\n" not in str(refused.value), "one line"
+
+
+def test_a_notebook_without_a_set_up_cell_is_an_error_not_an_exit():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 99 · Title")])
+    with pytest.raises(CourseError, match="no set-up cell"):
+        add_colab_parts(notebook, "notebooks/99_title.ipynb")
+
+
+def test_main_turns_an_error_into_one_line_and_exit_status_1(tmp_path, capsys):
+    stranger = tmp_path / "notes.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), stranger)
+    before = stranger.read_bytes()
+    assert main(["outputs", str(stranger)]) == 1
+    said = capsys.readouterr()
+    assert said.err.count("\n") == 1 and "Traceback" not in said.err
+    assert "notes.ipynb is not a course notebook" in said.err
+    assert stranger.read_bytes() == before
