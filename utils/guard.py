@@ -3,8 +3,9 @@
 Three safeguards, none of which knows anything about exercises:
 
 - the kernel's global autograd settings (gradient mode, forward-mode gradients,
-  inference mode, default dtype and device, anomaly detection) are read before and after each call and put back as
-  the course's notebooks expect them, and the caller learns which ones were changed;
+  inference mode, default dtype and device, anomaly detection) are read before and
+  after each call and put back as the course's notebooks expect them, and the caller
+  learns which ones were changed;
 - the calls of one session share a time limit (a Unix interval timer; where there is
   none, as on Windows or outside the main thread, the calls run without a limit);
 - what the calls print is kept, up to a number of lines, and the rest only counted.
