@@ -291,10 +291,16 @@ def test_notebook_in_jupyterlab(path: Path, server, context):
         server.shut_down_kernels()
 
 
+def is_graph(output) -> bool:
+    """Whether a stored output is a graph render: a picture with its DOT text."""
+    data = output.get("data", {})
+    return "text/html" in data and "".join(data.get("text/plain", "")).startswith("digraph")
+
+
 def check_stored_graphs(page, notebook) -> None:
     """Before anything runs (an untrusted notebook), stored graphs show as pictures, not text."""
     for index, stored in enumerate(notebook.cells):
-        if any("image/svg+xml" in o.get("data", {}) for o in stored.get("outputs", [])):
+        if any(is_graph(o) for o in stored.get("outputs", [])):
             cell = cell_locator(page, index)
             pictures = cell.locator(".jp-OutputArea-output img, .jp-OutputArea-output svg")
             assert pictures.count() > 0, f"cell {index}: the stored graph shows as text"
@@ -315,12 +321,12 @@ def check_outputs(page, notebook) -> None:
         expected = "raises-exception" in stored.metadata.get("tags", [])
         if has_error != expected:
             problems.append(f"cell {index}: error shown = {has_error}, expected {expected}")
-        svgs = sum("image/svg+xml" in o.get("data", {}) for o in stored.outputs)
-        if svgs:
-            pictures = cell.locator('.jp-OutputArea-output[data-mime-type="image/svg+xml"]')
+        graphs = sum(is_graph(o) for o in stored.outputs)
+        if graphs:
+            pictures = cell.locator('.jp-OutputArea-output[data-mime-type="text/html"] img')
             heights = [pictures.nth(i).bounding_box()["height"] for i in range(pictures.count())]
-            if len(heights) < svgs or min(heights) < 20:
-                problems.append(f"cell {index}: {svgs} graph(s) stored, {len(heights)} drawn")
+            if len(heights) < graphs or min(heights) < 20:
+                problems.append(f"cell {index}: {graphs} graph(s) stored, {len(heights)} drawn")
         if any(
             PLAYGROUND_MARKER in o.get("data", {}).get("text/plain", "") for o in stored.outputs
         ):
@@ -570,7 +576,7 @@ CUT_OFF = """() => {
 }"""
 
 
-@pytest.mark.parametrize("name", ["06_training_loop.ipynb"])
+@pytest.mark.parametrize("name", ["02_computation_graph.ipynb", "06_training_loop.ipynb"])
 def test_on_a_projector_pictures_fit_and_labels_are_whole(name, context, tmp_path):
     """At 1024×768 and 150 % zoom with the file browser open, pictures stay inside the
     output area and no control's label is cut short (the training explorer's "learning

@@ -191,6 +191,44 @@ def test_every_notebook_presents_as_slides():
         assert set(sections) == {"slide"}, f"{path.name}: every section starts a slide"
 
 
+def test_a_section_heading_opens_its_own_cell():
+    """Otherwise, in deck mode, a new section shows as a sub-slide of the one before."""
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(read(path).cells[1:], start=1):
+            if cell.cell_type == "markdown":
+                headings = [line for line in cell.source.splitlines() if line.startswith("## ")]
+                assert not headings or cell.source.startswith("## "), (
+                    f"{path.name} cell {index}: {headings[0]!r} follows other text in its cell"
+                )
+
+
+def test_a_notebooks_legends_sit_outside_the_plot():
+    """A legend inside the axes covers part of a curve (on a projector, the part that
+    matters): the notebooks put theirs outside, with a constrained layout."""
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(read(path).cells):
+            if cell.cell_type != "code" or ".legend(" not in cell.source:
+                continue
+            calls = re.findall(r"\w+\.legend\([^)]*\)", cell.source)
+            assert all('loc="outside' in call for call in calls), f"{path.name} cell {index}"
+            assert 'layout="constrained"' in cell.source, f"{path.name} cell {index}"
+
+
+def test_the_only_html_a_notebook_shows_is_a_graph_picture_with_its_dot_text():
+    """nbval leaves HTML uncompared (tests/nbval_plugin.py): only graph pictures may be
+    HTML, and each one has its DOT text beside it, which is compared."""
+    for path in [*NOTEBOOKS, *STUDENT]:
+        for index, cell in enumerate(read(path).cells):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if "text/html" in data:
+                    html = "".join(data["text/html"])
+                    assert html.startswith('<img src="data:image/svg+xml;base64,'), (
+                        f"{path.name} cell {index}: HTML that nbval would not compare"
+                    )
+                    assert "".join(data["text/plain"]).startswith("digraph"), path.name
+
+
 def test_navigation_and_course_map_are_generated_from_the_files():
     stale = [str(p) for p, text in planned_navigation().items() if p.read_text() != text]
     assert not stale, f"out of date, run `make navigation`: {stale}"

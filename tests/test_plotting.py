@@ -5,7 +5,7 @@ import sys
 
 import matplotlib
 
-from utils.plotting import COLORS, course_style, use_course_style
+from utils.plotting import COLORS, course_style, legend_below, use_course_style
 
 
 def test_colours_are_the_okabe_ito_palette():
@@ -103,3 +103,64 @@ def test_a_backend_that_does_not_exist_is_named_in_one_line():
     last_line = result.stderr.strip().splitlines()[-1]
     assert result.returncode != 0
     assert "MPLBACKEND" in last_line and "'nonsense'" in last_line
+
+
+# ---------------------------------------------------------------- legends off the curves
+
+
+def boxes_overlap(first, second) -> bool:
+    return first.overlaps(second) and first.intersection(first, second).width > 0
+
+
+def legend_and_plot_area(figure, axes):
+    """The legend's box and the plotting area's box, in pixels, after a full draw."""
+    figure.canvas.draw()
+    (legend,) = [*figure.legends, *([axes.get_legend()] if axes.get_legend() else [])]
+    return legend.get_window_extent(), axes.get_window_extent(), figure.bbox
+
+
+def test_a_legend_below_covers_no_curve_and_stays_in_the_figure():
+    from utils.playground import new_figure
+
+    figure, axes = new_figure(size=(6.4, 3.6))
+    xs = [x / 10 for x in range(-30, 31)]
+    axes.plot(xs, [x**2 for x in xs], label="a curve that fills the corners")
+    axes.plot(xs, [9 - x**2 for x in xs], label="and another")
+    axes.set_xlabel("x")
+    legend_below(figure, axes)
+    legend, plot_area, whole = legend_and_plot_area(figure, axes)
+    assert not boxes_overlap(legend, plot_area), "the legend sits on the plotting area"
+    assert whole.contains(legend.x0, legend.y0) and whole.contains(legend.x1, legend.y1)
+    label = axes.xaxis.label.get_window_extent()
+    assert not boxes_overlap(legend, label), "the legend covers the axis label"
+    assert [text.get_text() for text in figure.legends[0].get_texts()] == [
+        "a curve that fills the corners",
+        "and another",
+    ]
+
+
+def test_the_tangent_explorer_legend_never_covers_its_curves():
+    from utils.widgets import TANGENT_FUNCTIONS, _TangentPlot, tangent_state
+
+    plot = _TangentPlot()
+    for function in TANGENT_FUNCTIONS:  # x² and exp(-x²) fill the top corners or the middle
+        for x in (-2.5, 0.0, 2.5):
+            plot.update(tangent_state(function, x))
+            legend, plot_area, whole = legend_and_plot_area(plot.figure, plot.axes)
+            assert not boxes_overlap(legend, plot_area), (function, x)
+            assert whole.contains(legend.x0, legend.y0), (function, x)
+
+
+def test_the_gradient_norm_explorer_legend_is_off_the_bars():
+    import gc
+
+    from matplotlib.figure import Figure
+
+    from utils.debugging import gradient_norm_explorer
+
+    before = {id(o) for o in gc.get_objects() if isinstance(o, Figure)}
+    explorer = gradient_norm_explorer()
+    (figure,) = [o for o in gc.get_objects() if isinstance(o, Figure) and id(o) not in before]
+    legend, plot_area, _ = legend_and_plot_area(figure, figure.axes[0])
+    assert not boxes_overlap(legend, plot_area)
+    assert explorer is not None

@@ -74,13 +74,10 @@ def test_nothing_is_loaded_from_the_network(site):
 def test_graphs_and_default_figures_are_on_the_page(site, path):
     notebook = nbformat.read(path, as_version=4)
     outputs = [o for c in notebook.cells for o in c.get("outputs", [])]
-    svgs = sum("image/svg+xml" in o.get("data", {}) for o in outputs)
-    # figures are PNGs; a graph's stored PNG is only a fallback for its SVG
-    pngs = sum(
-        "image/png" in d and "image/svg+xml" not in d for d in (o.get("data", {}) for o in outputs)
-    )
+    graphs = sum("text/html" in o.get("data", {}) for o in outputs)  # pictures of the SVG
+    pngs = sum("image/png" in o.get("data", {}) for o in outputs)  # figures
     page = (site / f"{path.stem}.html").read_text(encoding="utf-8")
-    assert page.count('src="data:image/svg+xml;base64,') >= svgs
+    assert page.count('src="data:image/svg+xml;base64,') >= graphs
     assert page.count('src="data:image/png;base64,') >= pngs
     if PLAYGROUND_MARKER in str(outputs):
         assert PLAYGROUND_MARKER in page, "a playground's static view is explained"

@@ -130,7 +130,6 @@ def normalise(notebook) -> None:
                 ]
             output.get("data", {}).pop(WIDGET_VIEW, None)
             output.get("metadata", {}).pop(WIDGET_VIEW, None)
-            add_png_of_graph(output)
 
 
 def coalesce_streams(outputs: list) -> list:
@@ -152,25 +151,6 @@ def coalesce_streams(outputs: list) -> list:
         else:
             joined.append(output)
     return joined
-
-
-def add_png_of_graph(output) -> None:
-    """Store a PNG beside each graph's SVG.
-
-    JupyterLab does not show SVG from a notebook it does not trust yet (one just cloned or
-    downloaded) and falls back to the text form. A PNG is shown, so the stored pictures are
-    visible before anything runs. Drawn here, from the DOT text, not by every kernel.
-    """
-    data = output.get("data", {})
-    source = data.get("text/plain", "")
-    if "image/svg+xml" not in data or "image/png" in data or not source.startswith("digraph"):
-        return
-    import base64
-
-    import graphviz
-
-    png = graphviz.Source(source).pipe(format="png")
-    data["image/png"] = base64.b64encode(png).decode("ascii")
 
 
 def run_outputs(paths: list[Path], timeout: int = 600) -> None:

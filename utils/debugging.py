@@ -494,7 +494,7 @@ def gradient_norm_explorer(depth: int = 20, scale: float = 0.5, activation: str 
     # utils.widgets imports, so a top-level import would go round in a circle.
     import ipywidgets as widgets
 
-    from utils.plotting import COLORS
+    from utils.plotting import COLORS, legend_below
     from utils.widgets import Playground, _figure
 
     depth_slider = widgets.IntSlider(value=depth, min=2, max=MAX_DEPTH, description="depth")
@@ -513,14 +513,13 @@ def gradient_norm_explorer(depth: int = 20, scale: float = 0.5, activation: str 
     low = axes.axhline(1.0, color=COLORS["sky"], linestyle="--", linewidth=1.5, zorder=3)
     high.set_label("× 100 the last layer's: exploding above")
     low.set_label("÷ 100 the last layer's: vanishing below")
-    axes.legend(loc="upper right", fontsize=9)
     axes.set_yscale("log")
     axes.set_ylim(1e-8, 1e8)  # fixed: settings compare at a glance
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("layer (1 = nearest the input; backward runs from right to left)")
     axes.set_ylabel("‖grad_output‖")
     axes.set_title("gradient reaching each layer's output")
-    figure.tight_layout()
+    legend_below(figure, axes)
 
     def draw():
         state = gradient_norm_state(depth_slider.value, scale_slider.value, chooser.value)

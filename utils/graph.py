@@ -19,6 +19,7 @@ install Graphviz, instead of an error.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -207,14 +208,31 @@ class GraphRender:
                 return None
         return self._svg
 
+    def html(self) -> str | None:
+        """Return the picture as an HTML image that shrinks to fit its output area, or
+        ``None`` when Graphviz's ``dot`` is not installed.
+
+        An HTML image, not SVG output: JupyterLab draws SVG output at its natural width
+        (cut off in a narrow window, on a projector), and shows it only once the notebook
+        is trusted, while this image shows in a notebook just opened as well.
+        """
+        svg = self.svg()
+        if svg is None:
+            return None
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return (
+            f'<img src="data:image/svg+xml;base64,{data}" alt="computation graph" '
+            'style="max-width: 100%; height: auto">'
+        )
+
     def __repr__(self) -> str:
         return self.source
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        svg = self.svg()
-        if svg is None:
+        html = self.html()
+        if html is None:
             return {"text/plain": INSTALL_HINT + "\n\n" + self.source}
-        return {"image/svg+xml": svg, "text/plain": self.source}
+        return {"text/html": html, "text/plain": self.source}
 
     def draw_into(self, graph: graphviz.Digraph, prefix: str = "") -> None:
         """Add this render's nodes and edges (not its legend or notes) to ``graph``."""

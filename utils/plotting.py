@@ -93,3 +93,24 @@ def _figures_inline_in_a_notebook(matplotlib: ModuleType) -> None:
             f"matplotlib's backend was {backend!r} (from MPLBACKEND), which shows no figures "
             "in a notebook: this notebook draws them inline."
         )
+
+
+def legend_below(figure, axes, columns: int = 2):
+    """Show ``axes``' legend under the plot, where no curve can run behind it.
+
+    The figure is laid out again (``tight_layout``) with room for the legend at its
+    bottom, so call this once the axes have their labels.
+
+    Args:
+        figure: the matplotlib figure that holds ``axes``.
+        axes: the axes whose labelled lines the legend names.
+        columns: how many entries side by side.
+
+    Returns:
+        The legend.
+    """
+    handles, labels = axes.get_legend_handles_labels()
+    legend = figure.legend(handles, labels, loc="lower center", ncol=columns, frameon=False)
+    room = legend.get_window_extent().height / figure.bbox.height
+    figure.tight_layout(rect=(0, room, 1, 1))
+    return legend

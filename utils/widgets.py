@@ -27,7 +27,7 @@ from utils.graph import draw_graph, format_tensor
 from utils.numeric import finite_difference
 from utils.playground import Playground
 from utils.playground import new_figure as _figure
-from utils.plotting import COLORS
+from utils.plotting import COLORS, legend_below
 from utils.stepper import BackwardStepper
 
 # --------------------------------------------------------------------------- tangent explorer
@@ -121,9 +121,8 @@ class _TangentPlot:
         (self.point,) = self.axes.plot([], [], "o", color=COLORS["black"])
         self.axes.set_xlabel("x")
         self.axes.set_xlim(-3.2, 3.2)
-        self.axes.legend(loc="upper left")
         self.axes.set_title("f(x)")  # a title's height, for the layout; its text comes later
-        self.figure.tight_layout()
+        legend_below(self.figure, self.axes)
         for artist in (self.tangent, self.point, self.axes.title):
             artist.set_animated(True)  # moves with x: redrawn alone, over a kept background
         self.function = None

@@ -6,6 +6,8 @@
 # keeps a kernel running for every notebook opened. A learner who follows the Next links
 # through the course would hold every kernel at once, past Binder's 2 GB. Two of Jupyter's
 # own mechanisms keep one learner to one or two kernels:
+import logging
+import warnings
 from pathlib import Path
 
 c = get_config()  # noqa: F821 (provided by Jupyter when it reads this file)
@@ -49,3 +51,25 @@ def drop_widget_views(model, **kwargs):
 
 
 c.ContentsManager.pre_save_hook = drop_widget_views
+# Jupyter Server validates a configured hook twice and warns, the second time, that the hook
+# replaces itself: a warning about nothing, in the learner's terminal.
+warnings.filterwarnings("ignore", message="Overriding existing pre_save_hook", category=UserWarning)
+
+# 4. Kernel messages are encrypted (CurveZMQ; the python3 kernel says it supports it). Without
+#    this, every kernel start prints a warning about plain-text TCP that a learner cannot act on.
+c.KernelManager.transport_encryption = "auto"
+
+# 5. Nothing else in the terminal that a learner cannot act on. No language server is part of
+#    the course, so JupyterLab's language-server extension only lists the servers it skipped.
+c.ServerApp.jpserver_extensions = {"jupyter_lsp": False}
+
+
+class _WithoutTrustNotices(logging.Filter):
+    """Drop "Notebook ... is not trusted": every notebook just cloned or pulled is not, and
+    the course shows its stored outputs (pictures as HTML images) either way."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).endswith("is not trusted")
+
+
+logging.getLogger("ServerApp").addFilter(_WithoutTrustNotices())
