@@ -490,12 +490,12 @@ def gradient_norm_explorer(depth: int = 20, scale: float = 0.5, activation: str 
     Returns:
         The playground; put the call last in a cell to show it.
     """
-    # Imported here: the exercises below are registered by utils.exercises, which
-    # utils.widgets imports, so a top-level import would go round in a circle.
+    # Imported here: utils.checks loads this module for its exercises, and a notebook that
+    # only checks answers need not load ipywidgets and matplotlib.
     import ipywidgets as widgets
 
+    from utils.playground import Playground, new_figure
     from utils.plotting import COLORS, legend_below
-    from utils.widgets import Playground, _figure
 
     depth_slider = widgets.IntSlider(value=depth, min=2, max=MAX_DEPTH, description="depth")
     scale_slider = widgets.FloatSlider(
@@ -506,7 +506,7 @@ def gradient_norm_explorer(depth: int = 20, scale: float = 0.5, activation: str 
     )
     from matplotlib.ticker import MaxNLocator
 
-    figure, axes = _figure(size=(7.2, 3.4))
+    figure, axes = new_figure(size=(7.2, 3.4))
     bars = axes.bar(range(1, MAX_DEPTH + 1), [1.0] * MAX_DEPTH, color=COLORS["blue"], zorder=2)
     # the verdict's limits: 100 times the last layer's norm, and a hundredth of it
     high = axes.axhline(1.0, color=COLORS["vermillion"], linestyle="--", linewidth=1.5, zorder=3)

@@ -216,10 +216,12 @@ def forward_reverse_explorer(inputs: int = 4, outputs: int = 16):
     Returns:
         The playground; put the call last in a cell to show it.
     """
-    import ipywidgets as widgets  # loaded by the playground only
+    # Imported here: utils.checks loads this module for its exercises, and a notebook that
+    # only checks answers need not load ipywidgets and matplotlib.
+    import ipywidgets as widgets
 
+    from utils.playground import Playground, new_figure
     from utils.plotting import COLORS
-    from utils.widgets import Playground, _figure
 
     mode_cost_state(inputs, outputs)  # a clear error for bad sizes, before any widget exists
     input_slider = widgets.IntSlider(value=inputs, min=1, max=LARGEST_SIZE, description="inputs n")
@@ -228,7 +230,7 @@ def forward_reverse_explorer(inputs: int = 4, outputs: int = 16):
     )
     timing = widgets.Checkbox(value=False, description="time both", indent=False)
 
-    figure, axes = _figure(size=(6.4, 2.4))
+    figure, axes = new_figure(size=(6.4, 2.4))
     bars = axes.barh([1, 0], [0, 0], color=[COLORS["vermillion"], COLORS["blue"]], height=0.6)
     axes.set_yticks([1, 0], ["reverse: backward passes", "forward: forward passes"])
     axes.set_xlim(0, LARGEST_SIZE + 6)  # room for the count at the end of a full bar

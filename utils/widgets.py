@@ -25,8 +25,7 @@ import torch
 from utils.exercises import VJP_POINT, vjp_function, vjp_jacobian
 from utils.graph import draw_graph, format_tensor
 from utils.numeric import finite_difference
-from utils.playground import Playground
-from utils.playground import new_figure as _figure
+from utils.playground import Playground, new_figure
 from utils.plotting import COLORS, legend_below
 from utils.stepper import BackwardStepper
 
@@ -113,7 +112,7 @@ class _TangentPlot:
     """One figure whose artists are updated in place for each new state."""
 
     def __init__(self):
-        self.figure, self.axes = _figure(size=(6.4, 3.6))
+        self.figure, self.axes = new_figure(size=(6.4, 3.6))
         (self.curve,) = self.axes.plot([], [], color=COLORS["blue"], label="f(x)")
         (self.tangent,) = self.axes.plot(
             [], [], color=COLORS["vermillion"], linestyle="--", label="tangent, slope = x.grad"
@@ -357,7 +356,7 @@ def accumulation_explorer() -> Playground:
         widgets.Button(description=label, layout=widgets.Layout(width="auto")): action
         for label, action in buttons.items()
     }
-    figure, axes = _figure()
+    figure, axes = new_figure()
     (line,) = axes.plot([], [], "o-", color=COLORS["blue"])
     axes.set_xlabel("action number")
     axes.set_ylabel("x.grad")
@@ -519,7 +518,7 @@ def vjp_explorer(v=(1.0, 1.0, 1.0)) -> Playground:
         for i, value in enumerate(v)
     ]
     state = vjp_state(v)
-    figure, (heat, bars) = _figure(size=(7.6, 3.2), ncols=2, width_ratios=(1, 1.2))
+    figure, (heat, bars) = new_figure(size=(7.6, 3.2), ncols=2, width_ratios=(1, 1.2))
     heat.imshow(state.jacobian, cmap="cividis")
     heat.grid(False)
     for i, row in enumerate(state.jacobian):
@@ -633,7 +632,7 @@ def training_explorer(learning_rate: float = 0.1, steps: int = 50) -> Playground
     step_count = widgets.IntSlider(value=steps, min=1, max=100, description="steps")
     forget = widgets.Checkbox(value=False, description="forget zero_grad", indent=False)
     x, y = regression_data()
-    figure, (loss_axes, fit_axes) = _figure(size=(8.0, 3.2), ncols=2)
+    figure, (loss_axes, fit_axes) = new_figure(size=(8.0, 3.2), ncols=2)
     (loss_line,) = loss_axes.plot([], [], color=COLORS["blue"])
     loss_axes.set_yscale("log")
     loss_axes.yaxis.set_minor_formatter(NullFormatter())  # fewer labels: a quicker redraw
