@@ -175,7 +175,10 @@ def run_outputs(paths: list[Path], timeout: int = 600) -> None:
 def make_client(notebook, working_directory: Path, timeout: int = 600, record_timing=False):
     """An nbclient client that runs ``notebook`` in a fresh python3 kernel, as nbval does."""
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
+    # Kernel messages encrypted, as in the course's Jupyter settings: no plain-TCP warning.
+    config = Config({"KernelManager": {"transport_encryption": "auto"}})
     client = NotebookClient(
         notebook,
         timeout=timeout,
@@ -183,6 +186,7 @@ def make_client(notebook, working_directory: Path, timeout: int = 600, record_ti
         resources={"metadata": {"path": str(working_directory)}},
         record_timing=record_timing,
         store_widget_state=False,
+        config=config,
     )
     # Record what a kernel without a widget front end prints, as nbval sees it: do not
     # mimic the Output widget, which would move outputs into (unsaved) widget state.

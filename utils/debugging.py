@@ -515,6 +515,9 @@ def gradient_norm_explorer(depth: int = 20, scale: float = 0.5, activation: str 
     low.set_label("÷ 100 the last layer's: vanishing below")
     axes.set_yscale("log")
     axes.set_ylim(1e-8, 1e8)  # fixed: settings compare at a glance
+    axes.set_xlim(0.4, MAX_DEPTH + 0.6)  # fixed too: a deeper network reaches further right
+    for artist in (*bars, high, low):
+        artist.set_animated(True)  # only these move: redrawn alone over the kept axes
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("layer (1 = nearest the input; backward runs from right to left)")
     axes.set_ylabel("‖grad_output‖")
@@ -538,7 +541,6 @@ def gradient_norm_explorer(depth: int = 20, scale: float = 0.5, activation: str 
                 bar.set_color(COLORS["sky"])
             else:
                 bar.set_color(COLORS["blue"])
-        axes.set_xlim(0.4, state.depth + 0.6)
         return [state.text(), figure]
 
     return Playground("Gradient-norm explorer", [depth_slider, scale_slider, chooser], draw)
