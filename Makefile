@@ -36,7 +36,7 @@ PIP_INSTALL = $(BIN)/python -m pip install --quiet
 OPEN_FIRST = --LabApp.default_url=/lab/tree/$(FIRST_NOTEBOOK)
 PROXY := $(VENV)/proxy/node_modules/.bin/configurable-http-proxy
 
-.PHONY: help lab workspace present test lint format outputs navigation site assignment bench clean
+.PHONY: help lab workspace present test lint format outputs navigation site assignment deck bench clean
 
 help:
 	@echo "make lab         set up, then open the course in JupyterLab (EDITION=student: exercises to do)"
@@ -49,6 +49,7 @@ help:
 	@echo "make lint        check the code and the notebooks with ruff (part of make test)"
 	@echo "make assignment  build the nbgrader assignment in _nbgrader/ (source and release)"
 	@echo "make format      format the code and the notebooks with ruff"
+	@echo "make deck        fit every slide on a 1024x768 projector (stores a zoom per slide)"
 	@echo "make bench       measure speed and size; write the table into README.md"
 	@echo "make mutation    plant one-line bugs in utils/ and tools/course.py; list those the fast tests miss (MODULE=utils.widgets: one module)"
 	@echo "make clean       remove the virtual environment"
@@ -102,6 +103,11 @@ navigation: $(VENV)/.test-installed
 # For teachers who grade with nbgrader: _nbgrader/ is an nbgrader course folder.
 assignment: $(VENV)/.test-installed
 	$(BIN)/python -m tools.course assignment _nbgrader
+
+# Presenting: measure each slide in deck mode at 1024x768 and store the zoom it needs.
+deck: $(VENV)/.test-installed
+	@sh tools/system-packages.sh --require chromium
+	$(BIN)/python -m tools.deck fit
 
 bench: $(VENV)/.test-installed
 	@sh tools/system-packages.sh --require dot chromium

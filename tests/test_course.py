@@ -22,6 +22,7 @@ from tools.course import (
     hide_predicted_outputs,
     planned_navigation,
     run_outputs,
+    slide_type,
     stale_student_notebooks,
     student_edition,
     student_notebooks,
@@ -227,6 +228,36 @@ def test_the_only_html_a_notebook_shows_is_a_graph_picture_with_its_dot_text():
                         f"{path.name} cell {index}: HTML that nbval would not compare"
                     )
                     assert "".join(data["text/plain"]).startswith("digraph"), path.name
+
+
+def test_a_slide_is_shrunk_only_while_presenting_and_stays_readable():
+    """tools/deck.py stores a zoom for slides too big for a projector: only under the deck's
+    presenting selector, and never below half size (split the slide instead)."""
+    from tools.deck import FONTS, PRESENTING, SMALLEST_ZOOM, slides, zoom_of
+
+    zoomed = 0
+    for path in NOTEBOOKS:
+        notebook = read(path)
+        for cells in slides(notebook):
+            zooms = {zoom_of(notebook.cells[index]) for index in cells}
+            assert len(zooms) == 1, f"{path.name} cell {cells[0]}: one zoom per slide"
+            assert min(zooms) >= SMALLEST_ZOOM, f"{path.name} cell {cells[0]}"
+            zoomed += min(zooms) < 100
+        for cell in notebook.cells:
+            if FONTS in cell.metadata:
+                assert list(cell.metadata[FONTS]["styles"][""]) == [PRESENTING]
+    assert zoomed > 0, "the decks were fitted (python -m tools.deck fit)"
+
+
+def test_a_code_cell_tagged_own_slide_starts_a_sub_slide():
+    prose = nbformat.v4.new_markdown_cell("Some prose.")
+    code = nbformat.v4.new_code_cell("x = 1")
+    tagged = nbformat.v4.new_code_cell("y = 2", metadata={"tags": ["own-slide"]})
+    assert [slide_type(c, i + 1) for i, c in enumerate((prose, code, tagged))] == [
+        "subslide",
+        None,
+        "subslide",
+    ]
 
 
 def test_navigation_and_course_map_are_generated_from_the_files():

@@ -241,13 +241,17 @@ def course_map(paths: list[Path]) -> str:
     return "\n".join(lines)
 
 
+# A code cell too long to share a slide with the prose above it carries this tag.
+OWN_SLIDE = "own-slide"
+
+
 def slide_type(cell, index: int) -> str | None:
     """How a cell presents as a slide: sections are slides, other prose starts a sub-slide,
     code stays with the prose above it (None: no slide metadata, which every presenter reads
-    as "continue"), and the hidden hint/solution cells are skipped."""
+    as "continue") unless tagged OWN_SLIDE, and the hidden hint/solution cells are skipped."""
     if index == 0 or (cell.cell_type == "markdown" and cell.source.startswith("## ")):
         return "slide"
-    if cell.cell_type == "markdown":
+    if cell.cell_type == "markdown" or OWN_SLIDE in cell.metadata.get("tags", []):
         return "subslide"
     if re.fullmatch(r"(# (hint|solution)\(\w+\)\s*)+", cell.source.strip() + "\n"):
         return "skip"
