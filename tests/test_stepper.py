@@ -116,6 +116,10 @@ def test_an_input_that_needs_no_gradient_is_skipped_not_the_rest():
     while not stepper.done:
         stepper.step()
     assert stepper.leaf_grads["a"].item() == 4.0  # d(3a + a)/da = 3 + 1
+    stepper = BackwardStepper(c * a, {"a": a})  # a is reached only after the constant
+    while not stepper.done:
+        stepper.step()
+    assert stepper.leaf_grads["a"].item() == 3.0
 
 
 def test_stepping_past_the_end_says_the_pass_is_complete():
