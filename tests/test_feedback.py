@@ -1,0 +1,166 @@
+"""The feedback machinery's small parts: messages about errors, and where a name is defined."""
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from utils import feedback
+from utils.exercises import SIMPLE_FUNCTION
+from utils.feedback import _top_level_names, defining_section, explain_exception
+
+CALL = "compute_gradient_simple_function(2.0)"
+
+
+def test_a_function_not_written_yet_is_told_what_to_do():
+    message = explain_exception(NotImplementedError(), CALL, SIMPLE_FUNCTION)
+    assert message == (
+        "compute_gradient_simple_function is not written yet (it raises NotImplementedError). "
+        "Replace that line with your code, run the cell, then check again."
+    )
+
+
+class BrokenError(Exception):
+    def __str__(self):
+        raise RuntimeError("no str")
+
+
+@pytest.mark.parametrize("error", [ValueError(), BrokenError()], ids=["no text", "broken str"])
+def test_an_error_without_a_readable_text_is_named_alone(error):
+    message = explain_exception(error, CALL, SIMPLE_FUNCTION)
+    name = type(error).__name__
+    assert message.startswith(f"{CALL} raised {name}. Fix the error and check again.")
+
+
+def test_a_long_error_text_is_cut_at_200_characters():
+    cut = explain_exception(ValueError("a" * 300), CALL, SIMPLE_FUNCTION)
+    assert f"raised ValueError: {'a' * 200}…." in cut and "a" * 201 not in cut
+    whole = explain_exception(ValueError("b" * 200), CALL, SIMPLE_FUNCTION)
+    assert f"raised ValueError: {'b' * 200}." in whole and "…" not in whole
+
+
+@pytest.mark.parametrize(
+    ("source", "names"),
+    [
+        ("X = torch.randn(3)", {"X"}),  # a capital X is a name like any other
+        ("y = 2\nz, w = 3, 4", {"y", "z", "w"}),
+        ("import os.path\nimport numpy as np", {"os", "np"}),
+        ("%matplotlib inline\n!ls\nresult = 1", {"result"}),
+        ("if True:\n    %time pass\n    inner = 1", {"inner"}),  # an indented magic too
+    ],
+)
+def test_the_names_a_cell_defines(source, names):
+    assert _top_level_names(source) == names
+
+
+def notebook(tmp_path, monkeypatch, cells):
+    """A notebook of ``cells`` (("markdown" | "code", source)) in a folder of its own."""
+    document = {
+        "cells": [
+            {"cell_type": kind, **({"source": source} if source is not None else {})}
+            for kind, source in cells
+        ]
+    }
+    (tmp_path / "99_test.ipynb").write_text(json.dumps(document), "utf-8")
+    monkeypatch.setattr(feedback, "NOTEBOOKS", tmp_path)
+    return replace(SIMPLE_FUNCTION, notebook="99_test")
+
+
+def test_a_name_defined_after_the_exercise_is_not_its_section(tmp_path, monkeypatch):
+    exercise = notebook(
+        tmp_path,
+        monkeypatch,
+        [
+            ("markdown", "## Set-up"),
+            ("code", "early = 1"),
+            ("markdown", "## The exercise"),
+            ("code", f"# run this to check\ncheck({SIMPLE_FUNCTION.name})"),
+            ("markdown", "## Afterwards"),
+            ("code", "late = 2"),
+        ],
+    )
+    assert defining_section(exercise, "early") == "Set-up"
+    assert defining_section(exercise, "late") is None
+
+
+def test_a_cell_without_source_is_skipped(tmp_path, monkeypatch):
+    exercise = notebook(
+        tmp_path,
+        monkeypatch,
+        [("markdown", "## Set-up"), ("code", None), ("code", "early = 1")],
+    )
+    assert defining_section(exercise, "early") == "Set-up"
+
+
+def test_an_error_text_of_201_characters_is_cut():
+    message = explain_exception(ValueError("c" * 201), CALL, SIMPLE_FUNCTION)
+    assert f": {'c' * 200}…." in message
+
+
+def test_an_attribute_error_is_not_taken_for_an_undefined_name():
+    try:
+        (1.0).grad  # noqa: B018
+    except AttributeError as error:
+        message = explain_exception(error, CALL, SIMPLE_FUNCTION)
+    assert "raised AttributeError: 'float' object has no attribute 'grad'." in message
+    assert "spelled" not in message and "`grad`" not in message
+    assert message.endswith(f"Fix the error and check again. Stuck? hint({SIMPLE_FUNCTION.name})")
+
+
+def test_an_undefined_name_is_traced_to_its_section(tmp_path, monkeypatch):
+    exercise = notebook(
+        tmp_path,
+        monkeypatch,
+        [("markdown", "## Set-up"), ("code", "early = 1")],
+    )
+    message = explain_exception(
+        NameError("name 'early' is not defined", name="early"), CALL, exercise
+    )
+    assert message == (
+        f"{CALL} raised NameError: name 'early' is not defined. `early` is defined in the "
+        'section "Set-up" of this notebook: run that section\'s cells first (or Run All '
+        "Above), then check again."
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1 / 3, "0.333333"),
+        ((1.5, 2.0), "(1.5, 2)"),
+        ((1 / 3,) * 6, "(" + ", ".join(["0.333333"] * 6) + ")"),
+        (object(), "<object object>"),  # no memory address
+        ("a" * 58, "'" + "a" * 58 + "'"),  # 60 characters: shown whole
+        ("a" * 59, "'" + "a" * 56 + "..."),  # 61: cut to 60
+    ],
+)
+def test_show_keeps_an_answer_short_and_readable(value, text):
+    assert feedback.show(value) == text
+
+
+def test_show_of_a_long_tuple_is_its_short_repr():
+    shown = feedback.show((1 / 3,) * 7)
+    assert shown.startswith("(0.3333333333333333, ") and len(shown) == 60
+
+
+def test_show_of_an_object_whose_repr_fails_names_its_type():
+    class Unreadable:
+        def __repr__(self):
+            raise RuntimeError("no repr")
+
+    assert feedback.show(Unreadable()) == "<Unreadable instance>"  # and no memory address
+
+
+def test_the_form_of_an_answer_in_words():
+    assert feedback.Floats(1).describe() == "a Python float"
+    assert feedback.Floats(2).describe() == "a tuple of 2 Python floats"
+
+
+def test_an_exercise_needs_a_judge_or_the_form_of_its_answer():
+    def judge(function, exercise):
+        return feedback.correct(exercise)
+
+    own_judge = replace(SIMPLE_FUNCTION, judge=judge, returns=None)
+    assert own_judge.judge is judge
+    with pytest.raises(TypeError, match="needs either a judge or returns=Floats"):
+        replace(SIMPLE_FUNCTION, judge=None, returns=None)
