@@ -4,6 +4,7 @@ import json
 from dataclasses import replace
 
 import pytest
+import torch
 
 from utils import feedback
 from utils.exercises import SIMPLE_FUNCTION
@@ -164,3 +165,43 @@ def test_an_exercise_needs_a_judge_or_the_form_of_its_answer():
     assert own_judge.judge is judge
     with pytest.raises(TypeError, match="needs either a judge or returns=Floats"):
         replace(SIMPLE_FUNCTION, judge=None, returns=None)
+
+
+def test_a_tensor_answer_is_told_how_to_become_a_float():
+    problem = feedback.number_problem(torch.tensor(14.0), CALL, "a Python float")
+    assert problem == (
+        f"{CALL} returned a tensor as its answer; the exercise asks for a Python float. "
+        "Turn a one-element tensor into a float with .item(), e.g. x.grad.item()."
+    )
+
+
+def test_a_part_of_an_answer_that_is_not_a_number_is_named_as_a_part():
+    problem = feedback.number_problem("14", CALL, "a tuple of 2 Python floats", part=True)
+    assert problem == (
+        f"{CALL} returned '14' as part of its answer; the exercise asks for a tuple of 2 "
+        "Python floats."
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "count", "problem"),
+    [
+        ("14", 1, f"{CALL} returned '14' as its answer; the exercise asks for a Python float."),
+        (
+            torch.ones(2),
+            2,
+            f"{CALL} returned a tensor; the exercise asks for a tuple of 2 Python floats. "
+            "Call .item() on each gradient, e.g. (a.grad.item(), b.grad.item()).",
+        ),
+        ([1.0], 2, f"{CALL} returned [1.0]; the exercise asks for a tuple of 2 Python floats."),
+        (
+            (1.0, "x"),
+            2,
+            f"{CALL} returned 'x' as part of its answer; the exercise asks for a tuple of 2 "
+            "Python floats.",
+        ),
+    ],
+    ids=["text", "tensor", "too short", "a part"],
+)
+def test_an_answer_of_the_wrong_form_is_described(answer, count, problem):
+    assert feedback.validate_floats(answer, feedback.Floats(count), CALL) == (None, problem)
