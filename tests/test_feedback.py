@@ -205,3 +205,18 @@ def test_a_part_of_an_answer_that_is_not_a_number_is_named_as_a_part():
 )
 def test_an_answer_of_the_wrong_form_is_described(answer, count, problem):
     assert feedback.validate_floats(answer, feedback.Floats(count), CALL) == (None, problem)
+
+
+def test_a_gradient_of_zero_is_close_to_float32_rounding_noise():
+    assert feedback.close(1e-7, 0.0)  # a right answer computed in float32
+    assert not feedback.close(1e-4, 0.0)
+    assert feedback.close((1e-7, 2.0), (0.0, 2.0))
+
+
+def test_the_message_about_a_wrong_form_names_the_call():
+    def returns_text(x_value):
+        return "14"
+
+    returns_text.__name__ = SIMPLE_FUNCTION.name
+    message = feedback.run_judge(returns_text, SIMPLE_FUNCTION).message
+    assert message.startswith(f"{feedback.NOT_YET}: {CALL} returned '14' as its answer")
