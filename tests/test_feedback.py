@@ -220,3 +220,21 @@ def test_the_message_about_a_wrong_form_names_the_call():
     returns_text.__name__ = SIMPLE_FUNCTION.name
     message = feedback.run_judge(returns_text, SIMPLE_FUNCTION).message
     assert message.startswith(f"{feedback.NOT_YET}: {CALL} returned '14' as its answer")
+
+
+def test_a_gradient_that_accumulates_between_calls_is_explained():
+    shared = torch.tensor(0.0, requires_grad=True)
+
+    def forgets_to_zero(x_value):
+        with torch.no_grad():
+            shared.copy_(torch.tensor(x_value))
+        (shared**3 + 2 * shared).backward()
+        return shared.grad.item()
+
+    forgets_to_zero.__name__ = SIMPLE_FUNCTION.name
+    message = feedback.run_judge(forgets_to_zero, SIMPLE_FUNCTION).message
+    assert message == (
+        f"{feedback.NOT_YET}: calling {CALL} twice gave two different answers. The gradient is "
+        "accumulating from one call to the next: create a fresh tensor on each call, or zero "
+        ".grad before backward()."
+    )
