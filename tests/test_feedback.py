@@ -238,3 +238,31 @@ def test_a_gradient_that_accumulates_between_calls_is_explained():
         "accumulating from one call to the next: create a fresh tensor on each call, or zero "
         ".grad before backward()."
     )
+
+
+def as_learner_function(function):
+    function.__name__ = SIMPLE_FUNCTION.name
+    return function
+
+
+def test_a_wrong_answer_is_shown_with_its_call():
+    message = feedback.run_judge(as_learner_function(lambda x: 3 * x**2), SIMPLE_FUNCTION).message
+    # 3 · 2² = 12, where the gradient of x³ + 2x at 2 is 14
+    assert message == (
+        f"{feedback.NOT_YET}: {CALL} returned 12, which is not the gradient. "
+        f"Stuck? hint({SIMPLE_FUNCTION.name})"
+    )
+
+
+def test_an_error_in_the_learner_code_is_shown_with_its_call():
+    def raises(x_value):
+        raise ValueError("bad value")
+
+    message = feedback.run_judge(as_learner_function(raises), SIMPLE_FUNCTION).message
+    assert message.startswith(f"{feedback.NOT_YET}: {CALL} raised ValueError: bad value.")
+
+
+def test_a_call_with_several_arguments_is_written_as_python():
+    assert feedback.call_text(SIMPLE_FUNCTION, (1.0, "b", None)) == (
+        f"{SIMPLE_FUNCTION.name}(1.0, 'b', None)"
+    )
