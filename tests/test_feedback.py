@@ -266,3 +266,12 @@ def test_a_call_with_several_arguments_is_written_as_python():
     assert feedback.call_text(SIMPLE_FUNCTION, (1.0, "b", None)) == (
         f"{SIMPLE_FUNCTION.name}(1.0, 'b', None)"
     )
+
+
+def test_an_answer_of_none_is_told_what_to_check():
+    message = feedback.run_judge(as_learner_function(lambda x: None), SIMPLE_FUNCTION).message
+    assert message == (
+        f"{feedback.NOT_YET}: {CALL} returned None. If you are not done yet, that is fine. "
+        "Otherwise, check that the function ends with a return statement, and that you read "
+        ".grad after calling backward() (before it, .grad is None)."
+    )
