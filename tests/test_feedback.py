@@ -275,3 +275,47 @@ def test_an_answer_of_none_is_told_what_to_check():
         "Otherwise, check that the function ends with a return statement, and that you read "
         ".grad after calling backward() (before it, .grad is None)."
     )
+
+
+def judged_by(judge):
+    return replace(SIMPLE_FUNCTION, judge=judge, returns=None)
+
+
+def test_a_check_that_runs_out_of_time_says_what_to_look_for():
+    def slow_judge(function, exercise):
+        raise feedback.TimeLimitExceeded  # what the guard raises when the time is up
+
+    message = feedback.run_judge(lambda x: 14.0, judged_by(slow_judge)).message
+    assert message == (
+        f"{feedback.NOT_YET}: {SIMPLE_FUNCTION.name} did not finish within "
+        f"{feedback.TIME_LIMIT_SECONDS:g} seconds, so the check stopped it (a right answer "
+        "needs a fraction of a second). Is there a loop that never ends, a time.sleep(), or "
+        "far more steps than the exercise asks for?"
+    )
+
+
+def test_an_answer_that_breaks_the_judge_gets_one_line():
+    def confused_judge(function, exercise):
+        return float(function(2.0))  # a strange answer that float() cannot read
+
+    message = feedback.run_judge(lambda x: [1, 2], judged_by(confused_judge)).message
+    assert message == (
+        f"{feedback.NOT_YET}: the check could not make sense of what {SIMPLE_FUNCTION.name} "
+        "returned (TypeError). Return the kind of answer the exercise asks for. "
+        f"Stuck? hint({SIMPLE_FUNCTION.name})"
+    )
+
+
+def test_a_setting_left_changed_by_a_cell_above_is_put_back_and_said():
+    torch.set_grad_enabled(False)  # as a cell above the check might leave it
+    try:
+        message = feedback.run_judge(as_learner_function(lambda x: 3 * x**2 + 2), SIMPLE_FUNCTION)
+    finally:
+        torch.set_grad_enabled(True)
+    first, note = message.message.splitlines()
+    assert first.startswith(feedback.CORRECT)
+    assert note.startswith("Note: ")
+    assert note.endswith(
+        " when the check started, perhaps from a cell above; the check has put it back as the "
+        "notebook expects."
+    )
