@@ -25,6 +25,7 @@ def counter_playground():
 
 def test_a_click_is_drawn_after_its_action_not_one_click_late():
     playground, button = counter_playground()
+    assert playground.items == [], "nothing drawn before the first drawing"
     playground.draw()
     assert playground.items == ["clicks: 0"]
     button.click()
@@ -58,7 +59,11 @@ def test_a_handler_attached_before_the_playground_is_refused():
     button.on_click(lambda _: None)
     with pytest.raises(ValueError, match=r"actions=\{button: action\}") as error:
         Playground("Old style", [button], lambda: [])
-    assert "\n" not in str(error.value), "one line"
+    message = str(error.value)
+    assert "\n" not in message, "one line"
+    assert message.startswith("Old style: the button 'step' already has a click handler; ")
+    assert "give it as Playground(..., actions={button: action}) so " in message
+    assert message.endswith(" so the picture is redrawn after it"), "it says why"
 
 
 def test_an_action_for_a_button_that_is_not_shown_is_refused():
@@ -161,3 +166,64 @@ def test_a_figure_view_is_an_opaque_png():
     png = FigureView(figure)._repr_png_()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert png[25] == 2, "colour type 2: RGB, no alpha channel"
+
+
+def test_on_ipywidgets_7_the_controls_are_shown_by_the_widget_itself(monkeypatch):
+    """Colab's ipywidgets 7: a widget shows itself through its own ``_ipython_display_``."""
+    InteractiveShell.instance()
+    shown = []
+    monkeypatch.setattr(
+        widgets.HBox, "_ipython_display_", lambda self, **kwargs: shown.append(self), raising=False
+    )
+    playground, _ = counter_playground()
+    with capture_output() as captured:
+        playground._ipython_display_()
+    assert shown == [playground], "the controls were not shown"
+    texts = [o.data.get("text/plain") for o in captured.outputs]
+    assert texts == ["clicks: 0"], "the drawing follows the controls, shown once"
+
+
+def test_an_item_that_is_neither_text_nor_figure_is_shown_as_it_is():
+    import graphviz
+
+    from utils.playground import new_figure
+
+    new_figure()  # matplotlib is loaded: a figure could be recognised
+    graph = graphviz.Digraph()
+    playground = Playground("Graph", [], lambda: [graph])
+    assert playground._displayable(graph) is graph
+
+
+def test_a_figure_view_is_drawn_at_the_figure_size():
+    from matplotlib.figure import Figure
+
+    from utils.playground import FigureView
+
+    figure = Figure(figsize=(2, 1), dpi=100)  # not an Agg canvas yet
+    png = FigureView(figure)._repr_png_()
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (200, 100), "2 x 1 inches at 100 dots per inch"
+
+
+def test_a_figure_view_keeps_drawing_on_the_figure_canvas():
+    """Each frame reuses the figure's Agg canvas (and its kept background), not a new one."""
+    from utils.playground import FigureView, new_figure
+
+    figure, _ = new_figure()
+    canvas = figure.canvas
+    view = FigureView(figure)
+    view._repr_png_()
+    view._repr_png_()
+    assert figure.canvas is canvas
+
+
+def test_a_figure_view_png_is_compressed_for_speed():
+    """zlib's fastest level: a slider step waits on compression as little as possible."""
+    from matplotlib.figure import Figure
+
+    from utils.playground import FigureView
+
+    png = FigureView(Figure(figsize=(2, 1)))._repr_png_()
+    start = png.index(b"IDAT") + 4
+    assert png[start] & 0x0F == 8, "a zlib (deflate) stream"
+    assert png[start + 1] >> 6 == 0, "FLEVEL 0: the fastest compression"

@@ -17,7 +17,14 @@ def graphs():
         "x³ + 2x": (lambda: x**3 + 2 * x, {"x": x}),
         "sin(a·x)·b²": (lambda: torch.sin(a * x) * b**2, {"a": a, "b": b, "x": x}),
         "sum(w²)·a": (lambda: (w**2).sum() * a, {"w": w, "a": a}),
+        # h = a·b feeds two paths, and a also feeds the sum directly
+        "sin(h) + cos(h) + a": (lambda: shared_product(a, b), {"a": a, "b": b}),
     }
+
+
+def shared_product(a, b):
+    h = a * b
+    return torch.sin(h) + torch.cos(h) + a
 
 
 @pytest.mark.parametrize("name", list(graphs()))
@@ -80,8 +87,46 @@ def test_the_stepper_leaves_the_tensors_alone():
 
 
 def test_outputs_it_cannot_step_through_are_explained():
-    with pytest.raises(ValueError, match="no grad_fn"):
+    with pytest.raises(ValueError) as no_history:
         BackwardStepper(torch.tensor(1.0))
+    assert str(no_history.value) == "the output has no grad_fn: nothing to step through"
     w = torch.ones(3, requires_grad=True)
-    with pytest.raises(ValueError, match="scalar"):
+    with pytest.raises(ValueError) as vector:
         BackwardStepper(w * 2)
+    assert str(vector.value) == (
+        "step through a scalar output (for a vector, step through y.sum())"
+    )
+
+
+def test_a_leaf_without_a_name_is_called_leaf():
+    x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    stepper = BackwardStepper(x.exp(), {})
+    texts = [stepper.step().text(), stepper.step().text()]
+    assert texts[0].endswith("sends 1.649 to AccumulateGrad (leaf)")  # e^0.5 = 1.6487...
+    assert texts[1] == "step 2: AccumulateGrad (leaf) stores 1.649 in leaf.grad"
+    assert list(stepper.leaf_grads) == ["leaf"]
+    torch.testing.assert_close(stepper.leaf_grads["leaf"], torch.tensor(0.5).exp().double())
+
+
+def test_an_input_that_needs_no_gradient_is_skipped_not_the_rest():
+    """c · a with a constant c first: the product's first input has no backward function."""
+    a = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    c = torch.tensor(3.0, dtype=torch.float64)
+    stepper = BackwardStepper(c * a + a, {"a": a})
+    while not stepper.done:
+        stepper.step()
+    assert stepper.leaf_grads["a"].item() == 4.0  # d(3a + a)/da = 3 + 1
+    stepper = BackwardStepper(c * a, {"a": a})  # a is reached only after the constant
+    while not stepper.done:
+        stepper.step()
+    assert stepper.leaf_grads["a"].item() == 3.0
+
+
+def test_stepping_past_the_end_says_the_pass_is_complete():
+    build, leaves = graphs()["x³ + 2x"]
+    stepper = BackwardStepper(build(), leaves)
+    while not stepper.done:
+        stepper.step()
+    with pytest.raises(StopIteration) as stop:
+        stepper.step()
+    assert str(stop.value) == "the backward pass is complete: every leaf has its gradient"
