@@ -185,3 +185,51 @@ def test_after_check_the_feedback_replaces_the_prompt_in_place():
         shown.check_button.click()
     feedback = [o for o in captured.outputs if f"\n\n{RIGHT}" in o.data.get("text/plain", "")]
     assert len(feedback) == 1 and feedback[0].update, "shown in place of the prompt"
+
+
+@pytest.mark.parametrize("name", list(QUESTIONS))
+def test_the_text_a_quiz_shows_is_what_notebook_07_stores(name):
+    """Without a widget front end a quiz shows its title line, then the question, its choices
+    and the prompt; the fast tests compare that with the outputs stored in notebook 07 (which
+    strict nbval keeps equal to a fresh run)."""
+    cells = nbformat.read(PITFALLS, as_version=4).cells
+    call = f'quiz("{name}")'
+    (stored,) = [c for c in cells if c.cell_type == "code" and c.source.strip() == call]
+    InteractiveShell.instance()
+    with capture_output() as captured:
+        quiz(name)._ipython_display_()
+    shown = [o.data["text/plain"] for o in captured.outputs]
+    assert shown == [o.data["text/plain"] for o in stored.outputs]
+
+
+def test_the_prompt_names_the_button_to_press_and_the_button_stands_out():
+    shown = quiz("plain tensor")
+    assert shown.draw()[0].endswith(f"press {shown.check_button.description}.")
+    assert shown.check_button.description.strip()
+    assert shown.check_button.button_style == "primary", "the one action to take is highlighted"
+
+
+def test_six_letter_buttons_fit_a_narrow_output_area():
+    """Each letter button is a few characters wide, so the six fit beside each other in a
+    projector's narrow notebook (about 40 characters)."""
+    width = quiz("plain tensor").letters.style.button_width
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)em", width)
+    assert match, f"button width {width!r} is not a width in em"
+    assert 6 * float(match.group(1)) <= 20
+
+
+def test_an_unknown_quiz_name_lists_every_quiz_separated_by_commas():
+    message = judge("nope", "A").message
+    assert all(f'"{name}"' in message for name in QUESTIONS)
+    assert message.count('", "') == len(QUESTIONS) - 1
+
+
+def test_long_feedback_is_wrapped_at_word_boundaries_to_fit_a_wide_output_area():
+    shown = quiz("graph built once")
+    shown.letters.value = "B"
+    shown.check_button.click()
+    feedback = shown.items[0].split("\n\n")[-1]
+    lines = feedback.splitlines()
+    assert len(lines) >= 2 and max(map(len, lines)) <= 88
+    assert max(map(len, lines)) > 70, "wrapped for a desk's output area, not at 70 columns"
+    assert " ".join(lines) == judge("graph built once", "B").message
