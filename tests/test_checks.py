@@ -603,3 +603,48 @@ def test_every_exercise_defined_is_registered():
 
     defined = {v.name for v in vars(module).values() if isinstance(v, module.Exercise)}
     assert defined == set(EXERCISES)
+
+
+# ------------------------------------------------- one-line answers to a mistyped command
+
+
+@pytest.mark.parametrize("command", [check, hint, show_solution])
+def test_an_unknown_exercise_gets_one_line_listing_every_exercise(command, capsys):
+    command("no_such_exercise")
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"{NOT_YET}: there is no exercise called 'no_such_exercise'")
+    listed = line.split("the exercises are: ")[1].split(", ")
+    assert sorted(listed) == sorted(EXERCISES), "every exercise, separated by commas"
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [("two", "'two'"), ([2], "list"), (2.5, "2.5"), (None, "None"), (True, "True")],
+)
+def test_a_hint_number_that_is_not_one_is_quoted_back(number, shown, capsys):
+    hint(SIMPLE_FUNCTION.name, number)
+    assert capsys.readouterr().out.rstrip().endswith(f"; {shown} is not one.")
+
+
+def test_a_long_value_given_as_a_hint_number_is_cut_to_thirty_characters(capsys):
+    fits = "x" * 28  # its repr, with the quotes, is 30 characters: shown whole
+    hint(SIMPLE_FUNCTION.name, fits)
+    assert capsys.readouterr().out.rstrip().endswith(f"; {fits!r} is not one.")
+    long = "y" * 29  # 31 characters with the quotes: cut
+    hint(SIMPLE_FUNCTION.name, long)
+    quoted = capsys.readouterr().out.rstrip().removesuffix(" is not one.").rsplit("; ", 1)[1]
+    assert len(quoted) == 30 and quoted.endswith("...")
+    assert repr(long).startswith(quoted.removesuffix("..."))
+
+
+def test_hint_zero_first_says_where_hints_start(capsys):
+    hint(SIMPLE_FUNCTION.name, 0)
+    first, second = capsys.readouterr().out.splitlines()[:2]
+    assert "numbered from 1" in first
+    assert second.startswith("Hint 1 of")
+
+
+def test_past_the_last_hint_points_to_the_model_solution(capsys):
+    hint(SIMPLE_FUNCTION.name, 99)
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert f"solution({SIMPLE_FUNCTION.name}) shows a model solution." in last

@@ -143,6 +143,8 @@ def _is_whole_number(value: object) -> bool:
 
 
 def _short(value: object) -> str:
+    """A value as a learner can recognise it in one line: the repr of a string, a float, a
+    bool or None, the type's name of anything else; cut to 30 characters ending "..."."""
     text = (
         repr(value) if isinstance(value, str | float | bool | type(None)) else type(value).__name__
     )
