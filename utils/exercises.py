@@ -527,6 +527,7 @@ def slope_of_sigmoid(x_value):
 )
 
 
+# pragma: no mutate start (solution() shows this source: make mutation keeps it as written)
 def _fit_slope(steps):
     inputs = torch.tensor([1.0, 2.0, 3.0, 4.0])
     targets = 2.0 * inputs
@@ -538,6 +539,9 @@ def _fit_slope(steps):
             weight -= 0.01 * weight.grad
         weight.grad = None
     return weight.item()
+
+
+# pragma: no mutate end
 
 
 FIT_SLOPE = Exercise(

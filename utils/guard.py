@@ -148,16 +148,22 @@ class CappedOutput(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
+    # pragma: no mutate start
+    # (called for every piece a learner's code prints, thousands of times in a check: kept
+    # out of make mutation's switchboard, whose bookkeeping would slow it past the time limit)
     def write(self, text: str) -> int:
         text = str(text)
-        for piece in (self._partial + text).split("\n")[:-1]:
-            self._add(piece)
-        self._partial = (self._partial + text).split("\n")[-1][:MAX_PRINTED_CHARACTERS]
+        *complete, partial = (self._partial + text).split("\n")
+        self._partial = partial[:MAX_PRINTED_CHARACTERS]
+        self.lines += len(complete)
+        for line in complete[: max(MAX_PRINTED_LINES - len(self.kept), 0)]:
+            self._keep(line)
         return len(text)
 
-    def _add(self, line: str) -> None:
-        self.lines += 1
-        if len(self.kept) < MAX_PRINTED_LINES and self.characters < MAX_PRINTED_CHARACTERS:
+    # pragma: no mutate end
+    def _keep(self, line: str) -> None:
+        """Keep one more line, as far as the character budget allows."""
+        if self.characters < MAX_PRINTED_CHARACTERS:
             line = line[: MAX_PRINTED_CHARACTERS - self.characters]
             self.kept.append(line)
             self.characters += len(line)
@@ -165,7 +171,9 @@ class CappedOutput(io.TextIOBase):
     def text(self) -> str:
         """What was printed: the first lines, then how many more there were."""
         if self._partial:
-            self._add(self._partial)
+            self.lines += 1
+            if len(self.kept) < MAX_PRINTED_LINES:
+                self._keep(self._partial)
             self._partial = ""
         shown = "\n".join(self.kept)
         hidden = self.lines - len(self.kept)
