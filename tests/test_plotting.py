@@ -139,6 +139,22 @@ def test_a_legend_below_covers_no_curve_and_stays_in_the_figure():
     ]
 
 
+def test_a_legend_below_sets_its_entries_side_by_side_and_the_plot_keeps_the_figure():
+    from utils.playground import new_figure
+
+    figure, axes = new_figure(size=(6.4, 3.6))
+    axes.plot([0, 1], [0, 1], label="first")
+    axes.plot([0, 1], [1, 0], label="second")
+    legend = legend_below(figure, axes)
+    _, plot_area, whole = legend_and_plot_area(figure, axes)
+    first, second = (text.get_window_extent() for text in legend.get_texts())
+    assert second.x0 > first.x1 and abs(second.y0 - first.y0) < 1, "one row, side by side"
+    assert not legend.get_frame_on(), "no frame around a legend that sits on no curve"
+    assert whole.x0 <= plot_area.x0 and plot_area.x1 <= whole.x1, "the plot fits the width"
+    assert plot_area.y1 <= whole.y1, "the plot fits the height"
+    assert plot_area.width > 0.75 * whole.width, "and uses it"
+
+
 def test_the_tangent_explorer_legend_never_covers_its_curves():
     from utils.widgets import TANGENT_FUNCTIONS, _TangentPlot, tangent_state
 

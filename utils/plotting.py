@@ -98,8 +98,9 @@ def _figures_inline_in_a_notebook(matplotlib: ModuleType) -> None:
 def legend_below(figure, axes, columns: int = 2):
     """Show ``axes``' legend under the plot, where no curve can run behind it.
 
-    The figure is laid out again (``tight_layout``) with room for the legend at its
-    bottom, so call this once the axes have their labels.
+    The entries sit side by side, without a frame, and the figure is laid out again
+    (``tight_layout``) with room for the legend at its bottom, so call this once the
+    axes have their labels.
 
     Args:
         figure: the matplotlib figure that holds ``axes``.
