@@ -113,6 +113,11 @@ def fails(function, exercise, capsys, *says) -> str:
     return text
 
 
+def told(function, exercise, capsys, message: str) -> None:
+    """The check's whole message, word for word, as the learner reads it."""
+    assert checked(function, exercise, capsys) == f"{NOT_YET}: {message}"
+
+
 def model_solution(exercise):
     namespace = {"torch": torch}
     exec(exercise.solution, namespace)
@@ -200,20 +205,55 @@ def curve_that_accumulates(f, x_values):
     return x.grad.clone()
 
 
+CURVE_CALL = "derivative_curve(f, x_values) with f(x) = x³ + 2x"  # the first case's call
+
+
 @pytest.mark.parametrize(
-    ("answer", "says"),
+    ("answer", "message"),
     [
-        (lambda f, x_values: 3 * x_values**2 + 2, "never called f"),  # the formula, typed in
-        (curve_by_finite_differences, "never on a tensor that requires grad"),
-        (curve_with_a_loop, "called more than once"),
-        (curve_without_the_sum, "only for scalar outputs"),
-        (curve_that_accumulates, "accumulating"),
-        (lambda f, x_values: f(x_values.clone().requires_grad_()), "not every value"),
-        (lambda f, x_values: [1.0, 2.0], "one derivative per point"),
+        (
+            lambda f, x_values: 3 * x_values**2 + 2,  # the formula, typed in
+            f"{CURVE_CALL} never called f. The check hands over other functions than x³ + 2x, "
+            "so no formula typed in can be right for all of them: compute f on the points and "
+            "let autograd differentiate it.",
+        ),
+        (
+            curve_by_finite_differences,
+            f"{CURVE_CALL} called f, but never on a tensor that requires grad, so autograd did "
+            "not compute the derivatives. Give f a copy of x_values that requires grad, then "
+            "call backward(). Stuck? hint(derivative_curve)",
+        ),
+        (
+            curve_with_a_loop,
+            f"{CURVE_CALL}: the derivatives are right, but f was called more than once (once "
+            "per point?). The exercise asks for the whole curve from one call of f on all the "
+            "points and one backward(). Stuck? hint(derivative_curve)",
+        ),
+        (
+            curve_without_the_sum,
+            f"{CURVE_CALL} raised RuntimeError: grad can be implicitly created only for scalar "
+            "outputs. Fix the error and check again. Stuck? hint(derivative_curve)",
+        ),
+        (
+            curve_that_accumulates,
+            f"calling {CURVE_CALL} twice gave two different answers: the gradient is "
+            "accumulating from one call to the next. Start from a fresh copy of x_values on "
+            "each call.",
+        ),
+        (
+            lambda f, x_values: f(x_values.clone().requires_grad_()),
+            f"{CURVE_CALL}: not every value is the derivative of f at its point. "
+            "Stuck? hint(derivative_curve)",
+        ),
+        (
+            lambda f, x_values: [1.0, 2.0],
+            f"{CURVE_CALL} returned [1.0, 2.0]; return one derivative per point: a tensor with "
+            "the shape of x_values (x.grad has it).",
+        ),
     ],
 )
-def test_derivative_curve_wrong_answers(answer, says, capsys):
-    fails(answer, DERIVATIVE_CURVE, capsys, says)
+def test_derivative_curve_wrong_answers(answer, message, capsys):
+    told(answer, DERIVATIVE_CURVE, capsys, message)
 
 
 def test_derivative_curve_names_the_formula_for_the_first_function(capsys):
@@ -263,27 +303,79 @@ def branchy_one_branch_detached(x):
     return sum(entry**2 if entry > 0 else -3 * entry.detach() for entry in x)
 
 
+def branchy_changing_x(x):
+    with torch.no_grad():
+        x.clamp_(min=0.0)  # "negative entries do not count": the learner's x is changed
+    return sum(branchy(entry) for entry in x)
+
+
+def branchy_as_an_integer_tensor(x):
+    return torch.tensor(7)
+
+
 def branchy_gradient_by_hand(x):  # the formula typed in: the gradient, not a total
     return torch.tensor([2 * v if v > 0 else -3.0 for v in x.tolist()])
 
 
+BRANCHY_CALL = "branchy_total(torch.tensor([2.0, -1.0, 0.5], requires_grad=True))"
+
+
 @pytest.mark.parametrize(
-    ("answer", "says"),
+    ("answer", "message"),
     [
-        (branchy_on_the_whole_vector, "one entry at a time"),
-        (branchy_from_numbers, "no grad_fn"),
-        (branchy_one_branch_detached, "gradient with respect to some entries"),
-        (branchy_gradient_by_hand, "one real number"),
-        (lambda x: (x**2).sum(), "is not Σ branchy"),
-        (lambda x: sum(branchy(e) for e in x).item(), "not a tensor"),
+        (
+            branchy_on_the_whole_vector,
+            f"{BRANCHY_CALL} raised RuntimeError: Boolean value of Tensor with more than one "
+            "value is ambiguous. An `if` needs one True or False, but x holds several entries: "
+            "apply the rule to one entry at a time (for entry in x: ...). "
+            "Stuck? hint(branchy_total)",
+        ),
+        (
+            branchy_from_numbers,
+            f"{BRANCHY_CALL}: the total is right, but autograd has no graph for it (no "
+            "grad_fn), so it cannot be differentiated. torch.tensor(...), float(...) or .item() "
+            "copy numbers out of the graph: build the total from x's entries with tensor "
+            "operations (+, *, torch.stack).",
+        ),
+        (
+            branchy_one_branch_detached,
+            f"{BRANCHY_CALL}: the total is right, but its gradient with respect to some "
+            "entries is not: is every branch computed from the entry itself (not from .item(), "
+            ".detach() or a new tensor)?",
+        ),
+        (
+            branchy_gradient_by_hand,
+            f"{BRANCHY_CALL} returned a tensor of shape (3,) and dtype torch.float32; return "
+            "one real number, the sum over all entries.",
+        ),
+        (
+            lambda x: (x**2).sum(),
+            f"{BRANCHY_CALL}: the total is not Σ branchy(xᵢ). Stuck? hint(branchy_total)",
+        ),
+        (
+            lambda x: sum(branchy(e) for e in x).item(),  # 4 + 3 + 0.25
+            f"{BRANCHY_CALL} returned 7.25, not a tensor. Autograd differentiates tensors: "
+            "return the total as a tensor (without .item()).",
+        ),
         (
             lambda x: sum(branchy(e) for e in x.detach()) + 0 * torch.ones((), requires_grad=True),
-            "does not lead back to x",
+            f"{BRANCHY_CALL}: the total has a graph, but it does not lead back to x (after "
+            "backward(), x.grad is None). Compute it from x itself, not from a copy or "
+            "x.detach().",
+        ),
+        (
+            branchy_changing_x,
+            f"{BRANCHY_CALL} changed x. The total only reads it.",
+        ),
+        (
+            branchy_as_an_integer_tensor,
+            f"{BRANCHY_CALL} returned a tensor of shape () and dtype torch.int64; return one "
+            "real number, the sum over all entries.",
         ),
     ],
 )
-def test_branchy_total_wrong_answers(answer, says, capsys):
-    fails(answer, BRANCHY_TOTAL, capsys, says)
+def test_branchy_total_wrong_answers(answer, message, capsys):
+    told(answer, BRANCHY_TOTAL, capsys, message)
 
 
 def test_branchy_total_accepts_torch_where(capsys):
@@ -339,18 +431,113 @@ def micro_batch_formula(weight, bias, inputs, targets, sizes):  # the gradient t
     return (2 * residuals * inputs).mean().item(), (2 * residuals).mean().item()
 
 
+def parts_each_taken_twice(weight, bias, inputs, targets, sizes):  # right, but 2 passes a part
+    for x_part, y_part in zip(inputs.split(sizes), targets.split(sizes), strict=True):
+        share = len(x_part) / len(inputs)
+        loss = mean_squared_error(weight, bias, x_part, y_part) * share
+        (loss / 2).backward(retain_graph=True)
+        (loss / 2).backward()
+    return weight.grad.item(), bias.grad.item()
+
+
+def full_batch_summed(weight, bias, inputs, targets, sizes):  # one backward(), and not the mean
+    ((weight * inputs + bias - targets) ** 2).sum().backward()
+    return weight.grad.item(), bias.grad.item()
+
+
+def parts_weighted_by_the_square_of_their_share(weight, bias, inputs, targets, sizes):
+    for x_part, y_part in zip(inputs.split(sizes), targets.split(sizes), strict=True):
+        share = len(x_part) / len(inputs)
+        (mean_squared_error(weight, bias, x_part, y_part) * share**2).backward()
+    return weight.grad.item(), bias.grad.item()
+
+
+def parts_with_an_update(weight, bias, inputs, targets, sizes):
+    gradients = model_solution(UNEQUAL_MICRO_BATCHES)(weight, bias, inputs, targets, sizes)
+    with torch.no_grad():
+        bias -= 0.1 * bias.grad  # an optimizer's step: not the exercise
+    return gradients
+
+
+def parts_returning_the_gradient_tensors(weight, bias, inputs, targets, sizes):
+    model_solution(UNEQUAL_MICRO_BATCHES)(weight, bias, inputs, targets, sizes)
+    return weight.grad, bias.grad
+
+
+def parts_returning_zeros(weight, bias, inputs, targets, sizes):
+    model_solution(UNEQUAL_MICRO_BATCHES)(weight, bias, inputs, targets, sizes)
+    return 0.0, 0.0  # not what .grad holds
+
+
+MICRO_CALL = "accumulate_unequal_parts(weight, bias, inputs, targets, sizes=[2, 6])"
+MICRO_CALL_3 = "accumulate_unequal_parts(weight, bias, inputs, targets, sizes=[1, 3, 4])"
+
+
 @pytest.mark.parametrize(
-    ("answer", "says"),
+    ("answer", "message"),
     [
-        (parts_weighted_equally, "every part weighs the same"),
-        (parts_unscaled, "each part adds its full mean"),
-        (parts_reset_between, "only the last part's gradient remains"),
-        (full_batch_at_once, "it came from one backward()"),
-        (micro_batch_formula, "weight.grad or bias.grad is None"),
+        (
+            parts_weighted_equally,
+            f"{MICRO_CALL}: every part weighs the same, but the parts have different sizes, so "
+            "a part of 2 examples counts as much as a part of 6. "
+            "Stuck? hint(accumulate_unequal_parts)",
+        ),
+        (
+            parts_unscaled,
+            f"{MICRO_CALL}: each part adds its full mean, so the sum is too large. Scale each "
+            "part's loss. Stuck? hint(accumulate_unequal_parts)",
+        ),
+        (
+            parts_reset_between,
+            f"{MICRO_CALL}: only the last part's gradient remains. Let the gradients add up in "
+            ".grad: do not reset them between the parts.",
+        ),
+        (
+            full_batch_at_once,
+            f"{MICRO_CALL}: the gradient is right, but it came from one backward(). The "
+            "exercise is to accumulate it part by part, one backward() per part (as when the "
+            "full batch does not fit in memory).",
+        ),
+        (
+            micro_batch_formula,
+            f"{MICRO_CALL}: after it, weight.grad or bias.grad is None. Call backward() on each "
+            "part's loss, computed with the weight and bias you are given.",
+        ),
+        (
+            parts_each_taken_twice,
+            f"{MICRO_CALL}: backward() reached the weight a number of times different from the "
+            "number of parts. Call backward() once for each part.",
+        ),
+        (
+            full_batch_summed,
+            f"{MICRO_CALL}: backward() reached the weight a number of times different from the "
+            "number of parts. Call backward() once for each part.",
+        ),
+        (
+            parts_weighted_by_the_square_of_their_share,
+            f"{MICRO_CALL}: the accumulated gradient is not the full batch's. "
+            "Stuck? hint(accumulate_unequal_parts)",
+        ),
+        (
+            parts_with_an_update,
+            f"{MICRO_CALL} changed the weight or the bias. Only accumulate their gradients; "
+            "updating them is the optimizer's job.",
+        ),
+        (
+            parts_returning_the_gradient_tensors,
+            f"{MICRO_CALL} returned a tensor as part of its answer; the exercise asks for a "
+            "tuple of 2 Python floats. Turn a one-element tensor into a float with .item(), "
+            "e.g. x.grad.item().",
+        ),
+        (
+            parts_returning_zeros,
+            f"{MICRO_CALL} returned (0, 0), which is not what weight.grad and bias.grad hold "
+            "afterwards. Return (weight.grad.item(), bias.grad.item()).",
+        ),
     ],
 )
-def test_micro_batch_wrong_answers(answer, says, capsys):
-    fails(answer, UNEQUAL_MICRO_BATCHES, capsys, says)
+def test_micro_batch_wrong_answers(answer, message, capsys):
+    told(answer, UNEQUAL_MICRO_BATCHES, capsys, message)
 
 
 # ------------------------------------------------------------------- 04: freezing
