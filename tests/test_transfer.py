@@ -603,17 +603,78 @@ def fine_tune_with_hard_coded_names(model, inputs, targets, steps):  # the "form
     return ["2.bias", "2.weight"]
 
 
+def fine_tune_with_half_the_learning_rate(model, inputs, targets, steps):
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    for parameter in model[-1].parameters():
+        parameter.requires_grad_(True)
+    for _ in range(steps):
+        torch.nn.functional.mse_loss(model(inputs), targets).backward()
+        with torch.no_grad():
+            for parameter in model[-1].parameters():
+                parameter -= 0.05 * parameter.grad
+                parameter.grad = None
+    return [f"{len(model) - 1}.bias", f"{len(model) - 1}.weight"]
+
+
+def fine_tune_counting_the_names(model, inputs, targets, steps):
+    return len(model_solution(FINE_TUNE)(model, inputs, targets, steps))
+
+
+def fine_tune_adding_a_scale(model, inputs, targets, steps):
+    names = model_solution(FINE_TUNE)(model, inputs, targets, steps)
+    model[-1].scale = torch.nn.Parameter(torch.ones(()))  # a new parameter of the last layer
+    return names
+
+
+FINE_TUNE_CALL = "fine_tune_last_layer(model, inputs, targets, steps=5)"  # the first case
+
+
 @pytest.mark.parametrize(
-    ("answer", "says"),
+    ("answer", "message"),
     [
-        (fine_tune_without_freezing, "which is not in the last layer"),
-        (fine_tune_updating_only_the_last_layer, "autograd still computed its gradient"),
-        (fine_tune_naming_what_requires_grad, "with 0 steps nothing can move"),
-        (fine_tune_with_hard_coded_names, "not those of the parameters whose values changed"),
+        (
+            fine_tune_without_freezing,
+            f"{FINE_TUNE_CALL} changed 0.bias, which is not in the last layer. Freeze every "
+            "parameter outside model[-1] before training.",
+        ),
+        (
+            fine_tune_updating_only_the_last_layer,
+            f"{FINE_TUNE_CALL}: 0.bias did not move, but autograd still computed its gradient "
+            "(its .grad is set). Freezing means requires_grad_(False), so that backward() does "
+            "not compute gradients nobody will use.",
+        ),
+        (
+            fine_tune_naming_what_requires_grad,  # the third case takes 0 steps
+            "fine_tune_last_layer(model, inputs, targets, steps=0): with 0 steps nothing can "
+            "move, yet it names '2.weight'. Find the moved parameters by comparing each one's "
+            "values before and after training, not by which ones require grad.",
+        ),
+        (
+            fine_tune_with_hard_coded_names,  # the second case has three layers: 4.weight, ...
+            "fine_tune_last_layer(model, inputs, targets, steps=3): the names returned are not "
+            "those of the parameters whose values changed. Keep a copy of each parameter before "
+            "training (p.detach().clone()) and compare afterwards with torch.equal.",
+        ),
+        (
+            fine_tune_with_half_the_learning_rate,
+            f"{FINE_TUNE_CALL}: the last layer did not end where 5 steps of gradient descent "
+            "(learning rate 0.1) on the mean squared error take it. "
+            "Stuck? hint(fine_tune_last_layer)",
+        ),
+        (
+            fine_tune_counting_the_names,
+            f"{FINE_TUNE_CALL} returned 2; return a list of parameter names (the names "
+            "model.named_parameters() gives, like '0.weight').",
+        ),
+        (
+            fine_tune_adding_a_scale,
+            f"{FINE_TUNE_CALL} added or removed parameters of the model.",
+        ),
     ],
 )
-def test_fine_tune_wrong_answers(answer, says, capsys):
-    fails(answer, FINE_TUNE, capsys, says)
+def test_fine_tune_wrong_answers(answer, message, capsys):
+    told(answer, FINE_TUNE, capsys, message)
 
 
 # ----------------------------------------------------------- 05: per-example gradients
