@@ -739,18 +739,86 @@ def per_example_divided_by_the_batch_size(loss_fn, weight, inputs, targets):
     return solution(loss_fn, weight, inputs, targets) / len(inputs)
 
 
+def per_example_by_finite_differences(loss_fn, weight, inputs, targets):
+    step = 1e-3
+    rows = []
+    for i in range(len(inputs)):
+        row = []
+        for j in range(len(weight)):
+            shift = torch.zeros_like(weight)
+            shift[j] = step
+            up = loss_fn(weight + shift, inputs[i : i + 1], targets[i : i + 1]).sum()
+            down = loss_fn(weight - shift, inputs[i : i + 1], targets[i : i + 1]).sum()
+            row.append(((up - down) / (2 * step)).item())
+        rows.append(row)
+    return rows
+
+
+PER_EXAMPLE_CALL = (
+    "per_example_gradients(loss_fn, weight, inputs, targets) with the squared error (xᵢ·w − yᵢ)²"
+)
+
+
 @pytest.mark.parametrize(
-    ("answer", "says"),
+    ("answer", "message"),
     [
-        (per_example_summed, "one gradient for the whole batch"),
-        (per_example_accumulating, "accumulating"),
-        (per_example_squared_error_formula, "never called loss_fn"),
-        (per_example_changing_the_weight, "changed the weight"),
-        (per_example_divided_by_the_batch_size, "not every row is the gradient"),
+        (
+            per_example_summed,
+            f"{PER_EXAMPLE_CALL} returned one gradient for the whole batch: the sum of the "
+            "examples' gradients. backward() adds up what flows into weight, so one backward() "
+            "cannot keep the examples apart: take one per example.",
+        ),
+        (
+            per_example_accumulating,
+            f"{PER_EXAMPLE_CALL}: each row includes the gradients of the examples before it: "
+            "the gradient is accumulating. Start each example from a fresh copy of the weight, "
+            "or reset .grad.",
+        ),
+        (
+            per_example_squared_error_formula,
+            f"{PER_EXAMPLE_CALL} never called loss_fn. The check passes several losses, so a "
+            "formula for one of them cannot be right for all: differentiate loss_fn with "
+            "autograd.",
+        ),
+        (
+            per_example_changing_the_weight,
+            f"{PER_EXAMPLE_CALL} changed the weight it was given (it now requires grad or has "
+            "a .grad). Work on a copy: weight.clone().requires_grad_().",
+        ),
+        (
+            per_example_divided_by_the_batch_size,
+            f"{PER_EXAMPLE_CALL}: not every row is the gradient of that example's loss. "
+            "Stuck? hint(per_example_gradients)",
+        ),
+        (
+            per_example_by_finite_differences,
+            f"{PER_EXAMPLE_CALL} never gave loss_fn a weight that requires grad, so autograd "
+            "did not compute these gradients. Stuck? hint(per_example_gradients)",
+        ),
+        (
+            lambda loss_fn, weight, inputs, targets: [1.0, 2.0],
+            f"{PER_EXAMPLE_CALL} returned [1.0, 2.0]; return a tensor of shape (examples, "
+            "weights): one row per example, each the gradient of that example's loss.",
+        ),
     ],
 )
-def test_per_example_wrong_answers(answer, says, capsys):
-    fails(answer, PER_EXAMPLE, capsys, says)
+def test_per_example_wrong_answers(answer, message, capsys):
+    told(answer, PER_EXAMPLE, capsys, message)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [  # as many zeros as a right answer has, in the wrong shape: none is one row per example
+        torch.zeros(12),
+        torch.zeros(4, 3, 1),
+        [[0.0, 0.0, 0.0]] * 3,
+        [[0.0, 0.0]] * 6,
+        [[0.0, 0.0, 0.0]] * 3 + [[0.0, 0.0]],
+    ],
+    ids=["flat", "three dimensions", "three rows", "six rows of two", "short row"],
+)
+def test_per_example_asks_for_one_row_per_example(answer, capsys):
+    fails(lambda *args: answer, PER_EXAMPLE, capsys, "; return a tensor of shape (examples, weights)")
 
 
 def test_per_example_accepts_a_list_of_rows(capsys):
