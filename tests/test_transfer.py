@@ -918,18 +918,76 @@ def no_zero_grad(model, optimizer, loss_fn, training, validation, batch_size, ep
     return losses
 
 
+def training_with_a_huge_loss(model, optimizer, loss_fn, training, validation, batch_size, epochs):
+    x_train, y_train = training
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, len(x_train), batch_size):
+            optimizer.zero_grad()
+            loss = loss_fn(
+                model(x_train[start : start + batch_size]), y_train[start : start + batch_size]
+            )
+            (1e30 * loss).backward()  # steps far too large: the parameters overflow
+            optimizer.step()
+        with torch.no_grad():
+            losses.append(loss_fn(model(validation[0]), validation[1]).item())
+    return losses
+
+
+def validation_losses_counted(model, optimizer, loss_fn, training, validation, batch_size, epochs):
+    solution = model_solution(TRAIN_AND_VALIDATE)
+    return len(solution(model, optimizer, loss_fn, training, validation, batch_size, epochs))
+
+
+TRAIN_CALL = (  # the first case
+    "train_and_validate(model, optimizer, loss_fn, training, validation, batch_size=5, epochs=3)"
+)
+
+
 @pytest.mark.parametrize(
-    ("answer", "says"),
+    ("answer", "message"),
     [
-        (validation_with_gradients, "with gradient tracking on"),
-        (full_batch_training, "more than batch_size"),
-        (training_losses_returned, "not the validation loss after each epoch"),
-        (no_zero_grad, "did not end where training"),
-        (lambda *args: [0.5] * args[-1], "never ran the model on the validation inputs"),
+        (
+            validation_with_gradients,
+            f"{TRAIN_CALL}: the model ran on validation examples with gradient tracking on, so "
+            "autograd recorded a graph nobody uses (and the validation data could leak into an "
+            "update). Run the validation pass inside `with torch.no_grad():`.",
+        ),
+        (
+            full_batch_training,
+            f"{TRAIN_CALL} gave the model more than batch_size training examples at once. Go "
+            "through the training data in mini-batches: x[start : start + batch_size].",
+        ),
+        (
+            training_losses_returned,
+            f"{TRAIN_CALL}: the model trains right, but the list is not the validation loss "
+            "after each epoch (the loss on the whole validation set, computed once per epoch "
+            "after its updates).",
+        ),
+        (
+            no_zero_grad,
+            f"{TRAIN_CALL}: the model did not end where training in order, one optimizer step "
+            "per mini-batch (zero_grad, forward, loss, backward, step), takes it. "
+            "Stuck? hint(train_and_validate)",
+        ),
+        (
+            lambda *args: [0.5] * args[-1],
+            f"{TRAIN_CALL} never ran the model on the validation inputs. After each epoch, "
+            "compute the loss on the whole validation set.",
+        ),
+        (
+            training_with_a_huge_loss,
+            f"{TRAIN_CALL}: the parameters became inf or nan: training blew up.",
+        ),
+        (
+            validation_losses_counted,
+            f"{TRAIN_CALL} returned 3; return a list with one validation loss per epoch, as "
+            "Python floats.",
+        ),
     ],
 )
-def test_train_and_validate_wrong_answers(answer, says, capsys):
-    fails(answer, TRAIN_AND_VALIDATE, capsys, says)
+def test_train_and_validate_wrong_answers(answer, message, capsys):
+    told(answer, TRAIN_AND_VALIDATE, capsys, message)
 
 
 # ---------------------------------------------------------- 07: the input gradient
@@ -966,17 +1024,59 @@ def input_gradient_linear_formula(model, values):  # ignores the tanh: a formula
     return (model[2].weight @ model[0].weight).flatten().detach()
 
 
+def input_gradient_after_a_step(model, values):
+    x = torch.tensor(values, requires_grad=True)
+    model(x).sum().backward()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter -= 0.1 * parameter.grad  # a training step: not asked for
+    return x.grad
+
+
+def input_gradient_returning_the_output(model, values):
+    x = torch.tensor(values, requires_grad=True)
+    output = model(x).sum()
+    output.backward()
+    return output
+
+
+INPUT_CALL = "input_gradient(model, [0.5, -1.0, 2.0])"  # the first case
+NOT_THE_INPUT_GRADIENT = (
+    f"{INPUT_CALL}: this is not the gradient of the model's output with respect to its input. "
+    "Stuck? hint(input_gradient)"
+)
+
+
 @pytest.mark.parametrize(
-    ("answer", "says"),
+    ("answer", "message"),
     [
-        (broken_input_gradient, "returned None"),
-        (input_gradient_of_the_weights, "not the gradient of the model's output"),
-        (input_gradient_linear_formula, "not the gradient of the model's output"),
+        (
+            broken_input_gradient,
+            f"{INPUT_CALL} returned None. If you are not done yet, that is fine. Otherwise, "
+            "check that the function ends with a return statement, and that you read .grad "
+            "after calling backward() (before it, .grad is None).",
+        ),
+        (input_gradient_of_the_weights, NOT_THE_INPUT_GRADIENT),
+        (input_gradient_linear_formula, NOT_THE_INPUT_GRADIENT),
+        (
+            input_gradient_after_a_step,
+            f"{INPUT_CALL} changed the model's weights. It should only read them.",
+        ),
     ],
 )
-def test_input_gradient_wrong_answers(answer, says, capsys):
+def test_input_gradient_wrong_answers(answer, message, capsys):
     with pytest.warns(UserWarning) if answer is broken_input_gradient else _nothing():
-        fails(answer, INPUT_GRADIENT, capsys, says)
+        told(answer, INPUT_GRADIENT, capsys, message)
+
+
+def test_input_gradient_asks_for_one_number_per_input(capsys):
+    text = fails(input_gradient_returning_the_output, INPUT_GRADIENT, capsys)
+    assert re.fullmatch(
+        rf"{NOT_YET}: {re.escape(INPUT_CALL)} returned tensor\(-?\d+\.\d+, "
+        r"grad_fn=<SumBackward0>\); return the gradient with respect to the input: one number "
+        r"per input value \(a tensor like x\.grad\)\.",
+        text,
+    ), text
 
 
 class _nothing:
