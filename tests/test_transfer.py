@@ -1160,16 +1160,83 @@ def exp_with_the_wrong_data(node):
     return result
 
 
+def tanh_with_a_tensor_gradient(node):  # the local derivative from PyTorch, left a tensor
+    Value = engine_class()
+    result = Value(math.tanh(node.data), (node,))
+
+    def backward_step():
+        node.grad += (1 - torch.tanh(torch.tensor(node.data)) ** 2) * result.grad
+
+    result.backward_step = backward_step
+    return result
+
+
+def tanh_with_tensor_data(node):
+    Value = engine_class()
+    return Value(torch.tanh(torch.tensor(node.data)), (node,))
+
+
+GRADIENTS_DIFFER = (
+    "u) + u with u = a · b at a = 0.5, b = -1.5: the value matches PyTorch, but the gradients "
+    "do not. The backward_step should add (the local derivative) × result.grad to the node's "
+    "grad, with +=. Stuck? hint(engine_"
+)
+
+
 @pytest.mark.parametrize(
-    ("exercise", "answer", "says"),
+    ("exercise", "answer", "message"),
     [
-        (ENGINE_TANH, tanh_with_assignment, "the gradients do not"),
-        (ENGINE_TANH, tanh_with_the_wrong_derivative, "the gradients do not"),
-        (ENGINE_TANH, tanh_without_backward_step, "the gradients do not"),
-        (ENGINE_TANH, tanh_computed_by_pytorch, "return a new Value"),
-        (ENGINE_EXP, exp_with_the_wrong_data, "the value (.data) differs"),
-        (ENGINE_EXP, lambda node: node, "returned the node it was given"),
+        (ENGINE_TANH, tanh_with_assignment, f"engine_tanh({GRADIENTS_DIFFER}tanh)"),
+        (ENGINE_TANH, tanh_with_the_wrong_derivative, f"engine_tanh({GRADIENTS_DIFFER}tanh)"),
+        (ENGINE_TANH, tanh_without_backward_step, f"engine_tanh({GRADIENTS_DIFFER}tanh)"),
+        (
+            ENGINE_TANH,
+            tanh_computed_by_pytorch,
+            "engine_tanh(Value(0.5)) returned 0.462117; return a new Value, made from the "
+            "node's data with the node as its parent, as sin() does.",
+        ),
+        (
+            ENGINE_EXP,
+            exp_with_the_wrong_data,
+            "engine_exp(u) + u with u = a · b at a = 0.5, b = -1.5: the value (.data) differs "
+            "from PyTorch's. Check the forward part: the new node's data.",
+        ),
+        (
+            ENGINE_EXP,
+            lambda node: node,
+            "engine_exp(Value(0.5)) returned the node it was given. Return a new Value, made "
+            "from the node's data with the node as its parent, as sin() does.",
+        ),
+        (
+            ENGINE_TANH,
+            tanh_with_a_tensor_gradient,
+            "engine_tanh(u) + u with u = a · b at a = 0.5, b = -1.5: the output's .data and the "
+            "inputs' .grad should be Python floats, as with the engine's other operations.",
+        ),
+        (
+            ENGINE_TANH,
+            tanh_with_tensor_data,
+            "engine_tanh(Value(0.5)): the result's .data is tensor(0.4621); it should be a "
+            "Python float, as in the engine's other operations (math has the function).",
+        ),
     ],
 )
-def test_engine_wrong_answers(exercise, answer, says, capsys):
-    fails(answer, exercise, capsys, says)
+def test_engine_wrong_answers(exercise, answer, message, capsys):
+    told(answer, exercise, capsys, message)
+
+
+def test_engine_asks_for_a_node_with_all_its_parts(capsys):
+    Value = engine_class()
+    for missing in ("data", "grad", "parents", "backward_step"):
+
+        def without_one_part(node, missing=missing):
+            result = Value(math.exp(node.data), (node,))
+            delattr(result, missing)
+            return result
+
+        text = fails(without_one_part, ENGINE_EXP, capsys)
+        assert text.startswith(f"{NOT_YET}: engine_exp(Value(0.5)) returned <"), text
+        assert text.endswith(
+            "; return a new Value, made from the node's data with the node as its parent, as "
+            "sin() does."
+        ), text
