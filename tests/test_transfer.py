@@ -1240,3 +1240,27 @@ def test_engine_asks_for_a_node_with_all_its_parts(capsys):
             "; return a new Value, made from the node's data with the node as its parent, as "
             "sin() does."
         ), text
+
+
+# ------------------------------------------------- what a learner sees when printing f
+
+
+def test_printing_the_function_handed_over_names_it(capsys):
+    def curve_printing_f(f, x_values):
+        print(f)  # a learner looking at what the check passes
+        return model_solution(DERIVATIVE_CURVE)(f, x_values)
+
+    text = passes(curve_printing_f, DERIVATIVE_CURVE, capsys)
+    names = [name for name, _ in DERIVATIVE_CURVE.cases]
+    printed = [f"f(x) = {name}" for name in (names[0], *names)]  # the first case runs twice
+    assert text.startswith("\n".join(printed) + "\n"), text
+
+
+def test_printing_the_loss_handed_over_names_it(capsys):
+    def per_example_printing_the_loss(loss_fn, weight, inputs, targets):
+        print(loss_fn)
+        return model_solution(PER_EXAMPLE)(loss_fn, weight, inputs, targets)
+
+    text = passes(per_example_printing_the_loss, PER_EXAMPLE, capsys)
+    printed = [f"f(x) = {name}" for name, _ in PER_EXAMPLE.cases]
+    assert text.startswith("\n".join(printed) + "\n"), text
