@@ -27,6 +27,7 @@ from utils.transfer import (
     PER_EXAMPLE_LOSSES,
     TRAIN_AND_VALIDATE,
     UNEQUAL_MICRO_BATCHES,
+    Watched,
     _fine_tune_last_layer,
     engine_class,
     fine_tune_data,
@@ -818,7 +819,9 @@ def test_per_example_wrong_answers(answer, message, capsys):
     ids=["flat", "three dimensions", "three rows", "six rows of two", "short row"],
 )
 def test_per_example_asks_for_one_row_per_example(answer, capsys):
-    fails(lambda *args: answer, PER_EXAMPLE, capsys, "; return a tensor of shape (examples, weights)")
+    fails(
+        lambda *args: answer, PER_EXAMPLE, capsys, "; return a tensor of shape (examples, weights)"
+    )
 
 
 def test_per_example_accepts_a_list_of_rows(capsys):
@@ -1264,3 +1267,17 @@ def test_printing_the_loss_handed_over_names_it(capsys):
     text = passes(per_example_printing_the_loss, PER_EXAMPLE, capsys)
     printed = [f"f(x) = {name}" for name, _ in PER_EXAMPLE.cases]
     assert text.startswith("\n".join(printed) + "\n"), text
+
+
+def test_the_watched_function_counts_its_calls_and_those_autograd_sees():
+    watched = Watched(torch.sin, "sin x")
+    tracked = torch.tensor([0.5, 1.0], requires_grad=True)
+    results = [
+        watched(tracked),
+        watched(tracked.detach()),
+        watched(tracked),
+        watched(0.5 * tracked),
+    ]
+    assert (watched.calls, watched.tracked_calls) == (4, 3)  # the detached copy is not tracked
+    assert torch.equal(results[1], torch.sin(tracked.detach()))
+    assert watched.description == "sin x" and repr(watched) == "f(x) = sin x"
