@@ -1281,3 +1281,98 @@ def test_the_watched_function_counts_its_calls_and_those_autograd_sees():
     assert (watched.calls, watched.tracked_calls) == (4, 3)  # the detached copy is not tracked
     assert torch.equal(results[1], torch.sin(tracked.detach()))
     assert watched.description == "sin x" and repr(watched) == "f(x) = sin x"
+
+
+# ------------------------------------------- the exercises' data, as their docstrings say
+
+
+def test_micro_batch_data_is_eight_points_near_the_line_y_3x_plus_half():
+    inputs, targets = micro_batch_data()
+    again = micro_batch_data()
+    assert torch.equal(inputs, again[0]) and torch.equal(targets, again[1])  # the same each call
+    assert inputs.shape == targets.shape == (8,)
+    assert inputs.dtype == targets.dtype == torch.float64
+    assert len(set(inputs.tolist())) == 8  # eight different points
+    residuals = (targets - (3 * inputs + 0.5)).abs()
+    assert 0 < residuals.max() < 0.3  # near the line, not on it
+
+
+@pytest.mark.parametrize("layers", [2, 3, 4])
+def test_fine_tune_model_is_linear_layers_with_tanh_between_the_same_per_seed(layers):
+    model = fine_tune_model(layers, 1)
+    kinds = [type(module) for module in model]
+    assert kinds == [torch.nn.Linear, torch.nn.Tanh] * (layers - 1) + [torch.nn.Linear]
+    linears = [module for module in model if isinstance(module, torch.nn.Linear)]
+    inputs, targets = fine_tune_data(1)
+    assert linears[0].in_features == inputs.shape[1] and linears[-1].out_features == 1
+    for before, after in zip(linears, linears[1:], strict=False):
+        assert before.out_features == after.in_features
+    assert model(inputs).shape == targets.shape
+
+    def values(model):
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    assert torch.equal(values(fine_tune_model(layers, 1)), values(model))
+    assert not torch.equal(values(fine_tune_model(layers, 2)), values(model))
+
+
+def test_fine_tune_model_leaves_the_notebooks_random_numbers_as_they_were():
+    state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(0)
+        expected = torch.rand(3)
+        torch.manual_seed(0)
+        fine_tune_model(3, 1)
+        assert torch.equal(torch.rand(3), expected)
+    finally:
+        torch.random.set_rng_state(state)
+
+
+def test_fine_tune_data_is_six_examples_the_same_per_seed():
+    inputs, targets = fine_tune_data(3)
+    assert inputs.shape == (6, 2) and targets.shape == (6, 1)
+    again = fine_tune_data(3)
+    assert torch.equal(inputs, again[0]) and torch.equal(targets, again[1])
+    other = fine_tune_data(4)
+    assert not torch.equal(inputs, other[0]) and not torch.equal(targets, other[1])
+
+
+def test_per_example_data_has_the_shapes_its_docstring_gives_the_same_per_seed():
+    weight, inputs, targets = per_example_data(1)
+    assert weight.shape == (3,) and inputs.shape == (4, 3) and targets.shape == (4,)
+    assert sorted(set(targets.tolist())) == [-1.0, 1.0]
+    again = per_example_data(1)
+    assert all(torch.equal(a, b) for a, b in zip((weight, inputs, targets), again, strict=True))
+    other = per_example_data(2)
+    assert not torch.equal(weight, other[0]) and not torch.equal(inputs, other[1])
+
+
+def test_validation_setup_is_the_same_each_call_and_keeps_validation_apart():
+    first, second = validation_setup(), validation_setup()
+    model, optimizer, loss_fn, (x_train, y_train), (x_valid, y_valid) = first
+    assert isinstance(model, torch.nn.Linear) and isinstance(loss_fn, torch.nn.MSELoss)
+    assert [p for group in optimizer.param_groups for p in group["params"]] == list(
+        model.parameters()
+    )
+    for a, b in zip(first[3] + first[4], second[3] + second[4], strict=True):
+        assert torch.equal(a, b)
+    assert torch.equal(first[0].weight, second[0].weight)
+    assert (len(x_train), len(y_train), len(x_valid), len(y_valid)) == (20, 20, 8, 8)
+    assert not set(x_valid.flatten().tolist()) & set(x_train.flatten().tolist())
+
+
+@pytest.mark.parametrize("case", TRAIN_AND_VALIDATE.cases)
+def test_the_validation_loss_falls_epoch_after_epoch_as_the_praise_says(case):
+    losses = TRAIN_AND_VALIDATE.reference(*case)
+    assert len(losses) == case[1]
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:], strict=False))
+
+
+def test_the_saliency_model_is_small_and_fixed():
+    model = saliency_model()
+    assert model[0].in_features == 3 and isinstance(model[1], torch.nn.Tanh)
+    assert model(torch.zeros(3)).shape == (1,)
+    again = saliency_model()
+    assert all(
+        torch.equal(a, b) for a, b in zip(model.parameters(), again.parameters(), strict=True)
+    )
