@@ -1121,6 +1121,27 @@ def test_engine_references_are_finite_differences(exercise, case):
     assert b_grad == pytest.approx(finite_difference(lambda t: by_hand(a, float(t)), b), rel=1e-6)
 
 
+@pytest.mark.parametrize("exercise", [ENGINE_TANH, ENGINE_EXP], ids=["tanh", "exp"])
+@pytest.mark.parametrize("case", ENGINE_CASES, ids=lambda c: str(c[0]))
+def test_engine_references_are_the_chain_rule_by_hand_in_float64(exercise, case):
+    expression, a, b = case
+    if exercise is ENGINE_TANH:
+        f, slope = math.tanh, lambda x: 1 - math.tanh(x) ** 2
+    else:
+        f, slope = math.exp, math.exp
+    by_hand = {  # (value, d/da, d/db), each by the chain rule
+        "op(u) + u with u = a · b": (
+            f(a * b) + a * b,
+            (slope(a * b) + 1) * b,
+            (slope(a * b) + 1) * a,
+        ),
+        "op(a).sin() · b": (math.sin(f(a)) * b, math.cos(f(a)) * slope(a) * b, math.sin(f(a))),
+        "t · t + b with t = op(a)": (f(a) ** 2 + b, 2 * f(a) * slope(a), 1.0),
+        "op(op(a) + b)": (f(f(a) + b), slope(f(a) + b) * slope(a), slope(f(a) + b)),
+    }[expression]
+    assert exercise.reference(expression, a, b) == pytest.approx(by_hand, rel=1e-12, abs=1e-15)
+
+
 def tanh_with_assignment(node):  # = instead of +=: a node used twice loses a path
     Value = engine_class()
     result = Value(math.tanh(node.data), (node,))
