@@ -189,6 +189,13 @@ def curve_by_finite_differences(f, x_values):
     return (f(x_values + step) - f(x_values - step)) / (2 * step)
 
 
+def curve_looking_at_f_first(f, x_values):
+    f(x_values)  # a first look at the values: a second call of f
+    x = x_values.clone().requires_grad_()
+    f(x).sum().backward()
+    return x.grad
+
+
 def curve_without_the_sum(f, x_values):
     x = x_values.clone().requires_grad_()
     f(x).backward()
@@ -226,6 +233,12 @@ CURVE_CALL = "derivative_curve(f, x_values) with f(x) = x³ + 2x"  # the first c
         ),
         (
             curve_with_a_loop,
+            f"{CURVE_CALL}: the derivatives are right, but f was called more than once (once "
+            "per point?). The exercise asks for the whole curve from one call of f on all the "
+            "points and one backward(). Stuck? hint(derivative_curve)",
+        ),
+        (
+            curve_looking_at_f_first,
             f"{CURVE_CALL}: the derivatives are right, but f was called more than once (once "
             "per point?). The exercise asks for the whole curve from one call of f on all the "
             "points and one backward(). Stuck? hint(derivative_curve)",
