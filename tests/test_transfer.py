@@ -392,6 +392,21 @@ def test_branchy_total_wrong_answers(answer, message, capsys):
     told(answer, BRANCHY_TOTAL, capsys, message)
 
 
+def branchy_total_differentiated_already(x):
+    total = sum(branchy(entry) for entry in x)
+    total.backward()  # the check's own backward() then finds the graph freed
+    return total
+
+
+def test_branchy_total_that_cannot_be_differentiated_again_is_told_why(capsys):
+    text = fails(branchy_total_differentiated_already, BRANCHY_TOTAL, capsys)
+    assert text.startswith(
+        f"{NOT_YET}: {BRANCHY_CALL} raised RuntimeError: Trying to backward through the graph "
+        "a second time"
+    ), text
+    assert text.endswith("Fix the error and check again. Stuck? hint(branchy_total)"), text
+
+
 def test_branchy_total_accepts_torch_where(capsys):
     passes(lambda x: torch.where(x > 0, x**2, -3 * x).sum(), BRANCHY_TOTAL, capsys)
 
