@@ -493,13 +493,28 @@ def parts_returning_the_gradient_tensors(weight, bias, inputs, targets, sizes):
     return weight.grad, bias.grad
 
 
+def parts_averaged_in_grad_at_the_end(weight, bias, inputs, targets, sizes):
+    for x_part, y_part in zip(inputs.split(sizes), targets.split(sizes), strict=True):
+        mean_squared_error(weight, bias, x_part, y_part).backward()
+    with torch.no_grad():  # the mean of the parts' gradients: every part weighs the same
+        weight.grad /= len(sizes)
+        bias.grad /= len(sizes)
+    return weight.grad.item(), bias.grad.item()
+
+
+def parts_with_the_bias_left_out(weight, bias, inputs, targets, sizes):
+    for x_part, y_part in zip(inputs.split(sizes), targets.split(sizes), strict=True):
+        share = len(x_part) / len(inputs)
+        (mean_squared_error(weight, bias.detach(), x_part, y_part) * share).backward()
+    return weight.grad.item(), 0.0
+
+
 def parts_returning_zeros(weight, bias, inputs, targets, sizes):
     model_solution(UNEQUAL_MICRO_BATCHES)(weight, bias, inputs, targets, sizes)
     return 0.0, 0.0  # not what .grad holds
 
 
 MICRO_CALL = "accumulate_unequal_parts(weight, bias, inputs, targets, sizes=[2, 6])"
-MICRO_CALL_3 = "accumulate_unequal_parts(weight, bias, inputs, targets, sizes=[1, 3, 4])"
 
 
 @pytest.mark.parametrize(
@@ -546,6 +561,17 @@ MICRO_CALL_3 = "accumulate_unequal_parts(weight, bias, inputs, targets, sizes=[1
             parts_weighted_by_the_square_of_their_share,
             f"{MICRO_CALL}: the accumulated gradient is not the full batch's. "
             "Stuck? hint(accumulate_unequal_parts)",
+        ),
+        (
+            parts_averaged_in_grad_at_the_end,
+            f"{MICRO_CALL}: every part weighs the same, but the parts have different sizes, so "
+            "a part of 2 examples counts as much as a part of 6. "
+            "Stuck? hint(accumulate_unequal_parts)",
+        ),
+        (
+            parts_with_the_bias_left_out,
+            f"{MICRO_CALL}: after it, weight.grad or bias.grad is None. Call backward() on each "
+            "part's loss, computed with the weight and bias you are given.",
         ),
         (
             parts_with_an_update,
