@@ -605,6 +605,9 @@ def test_fine_tune_reference_names_exactly_the_last_layer_unless_no_step(case):
     expected = [] if steps == 0 else [f"{last}.bias", f"{last}.weight"]
     model = fine_tune_model(layers, seed)
     assert _fine_tune_last_layer(model, *fine_tune_data(seed), steps) == expected
+    frozen = [p for name, p in model.named_parameters() if not name.startswith(f"{last}.")]
+    assert frozen and all(not p.requires_grad and p.grad is None for p in frozen)
+    assert all(p.requires_grad for p in model[-1].parameters())
     last_layer = torch.cat([p.detach().flatten() for p in model[-1].parameters()]).tolist()
     assert FINE_TUNE.reference(layers, seed, steps) == pytest.approx(last_layer)
 
