@@ -978,6 +978,28 @@ def no_zero_grad(model, optimizer, loss_fn, training, validation, batch_size, ep
     return losses
 
 
+def validation_in_tracked_mini_batches(
+    model, optimizer, loss_fn, training, validation, batch_size, epochs
+):
+    x_train, y_train = training
+    x_valid, y_valid = validation
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, len(x_train), batch_size):
+            optimizer.zero_grad()
+            loss = loss_fn(
+                model(x_train[start : start + batch_size]), y_train[start : start + batch_size]
+            )
+            loss.backward()
+            optimizer.step()
+        parts = [  # the validation set in mini-batches too, and with gradient tracking on
+            loss_fn(model(x_valid[start : start + batch_size]), y_valid[start : start + batch_size])
+            for start in range(0, len(x_valid), batch_size)
+        ]
+        losses.append(sum(part.item() for part in parts) / len(parts))
+    return losses
+
+
 def training_with_a_huge_loss(model, optimizer, loss_fn, training, validation, batch_size, epochs):
     x_train, y_train = training
     losses = []
@@ -1034,6 +1056,12 @@ TRAIN_CALL = (  # the first case
             lambda *args: [0.5] * args[-1],
             f"{TRAIN_CALL} never ran the model on the validation inputs. After each epoch, "
             "compute the loss on the whole validation set.",
+        ),
+        (
+            validation_in_tracked_mini_batches,
+            f"{TRAIN_CALL}: the model ran on validation examples with gradient tracking on, so "
+            "autograd recorded a graph nobody uses (and the validation data could leak into an "
+            "update). Run the validation pass inside `with torch.no_grad():`.",
         ),
         (
             training_with_a_huge_loss,
