@@ -1482,3 +1482,30 @@ def test_the_saliency_model_is_small_and_fixed():
     assert all(
         torch.equal(a, b) for a, b in zip(model.parameters(), again.parameters(), strict=True)
     )
+
+
+FIRST_CALLS = {  # how each check's first call is shown to the learner
+    "derivative_curve": CURVE_CALL,
+    "branchy_total": BRANCHY_CALL,
+    "accumulate_unequal_parts": MICRO_CALL,
+    "fine_tune_last_layer": FINE_TUNE_CALL,
+    "per_example_gradients": PER_EXAMPLE_CALL,
+    "train_and_validate": TRAIN_CALL,
+    "input_gradient": INPUT_CALL,
+    "engine_tanh": "engine_tanh(Value(0.5))",
+    "engine_exp": "engine_exp(Value(0.5))",
+}
+
+
+@pytest.mark.parametrize("exercise", TRANSFER, ids=[e.name for e in TRANSFER])
+def test_an_error_in_the_answer_is_told_with_the_call_that_raised_it(exercise, capsys):
+    def dividing_by_zero(*args):
+        return 1 / 0
+
+    told(
+        dividing_by_zero,
+        exercise,
+        capsys,
+        f"{FIRST_CALLS[exercise.name]} raised ZeroDivisionError: division by zero. Fix the error "
+        f"and check again. Stuck? hint({exercise.name})",
+    )
