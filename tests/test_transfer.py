@@ -595,6 +595,26 @@ def test_micro_batch_wrong_answers(answer, message, capsys):
     told(answer, UNEQUAL_MICRO_BATCHES, capsys, message)
 
 
+def parts_shared_as_in_the_first_split(weight, bias, inputs, targets, sizes):
+    # the shares of the split [2, 6], written in: right for that split only
+    for share, x_part, y_part in zip(
+        (0.25, 0.75), inputs.split(sizes), targets.split(sizes), strict=False
+    ):
+        (mean_squared_error(weight, bias, x_part, y_part) * share).backward()
+    return weight.grad.item(), bias.grad.item()
+
+
+def test_micro_batch_check_tries_every_split_not_only_the_first(capsys):
+    told(
+        parts_shared_as_in_the_first_split,
+        UNEQUAL_MICRO_BATCHES,
+        capsys,
+        "accumulate_unequal_parts(weight, bias, inputs, targets, sizes=[1, 3, 4]): "
+        "backward() reached the weight a number of times different from the number of "
+        "parts. Call backward() once for each part.",
+    )
+
+
 # ------------------------------------------------------------------- 04: freezing
 
 
