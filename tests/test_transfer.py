@@ -1020,6 +1020,24 @@ def validation_in_tracked_mini_batches(
     return losses
 
 
+def training_from_the_last_mini_batch(
+    model, optimizer, loss_fn, training, validation, batch_size, epochs
+):
+    x_train, y_train = training
+    losses = []
+    for _ in range(epochs):
+        for start in reversed(range(0, len(x_train), batch_size)):  # not in order
+            optimizer.zero_grad()
+            loss = loss_fn(
+                model(x_train[start : start + batch_size]), y_train[start : start + batch_size]
+            )
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            losses.append(loss_fn(model(validation[0]), validation[1]).item())
+    return losses
+
+
 def training_with_a_huge_loss(model, optimizer, loss_fn, training, validation, batch_size, epochs):
     x_train, y_train = training
     losses = []
@@ -1082,6 +1100,12 @@ TRAIN_CALL = (  # the first case
             f"{TRAIN_CALL}: the model ran on validation examples with gradient tracking on, so "
             "autograd recorded a graph nobody uses (and the validation data could leak into an "
             "update). Run the validation pass inside `with torch.no_grad():`.",
+        ),
+        (
+            training_from_the_last_mini_batch,
+            f"{TRAIN_CALL}: the model did not end where training in order, one optimizer step "
+            "per mini-batch (zero_grad, forward, loss, backward, step), takes it. "
+            "Stuck? hint(train_and_validate)",
         ),
         (
             training_with_a_huge_loss,
@@ -1374,7 +1398,7 @@ def test_engine_asks_for_a_node_with_all_its_parts(capsys):
 # ------------------------------------------------- what a learner sees when printing f
 
 
-def test_printing_the_function_handed_over_names_it(capsys):
+def test_derivative_curve_printing_f_shows_the_function_handed_over(capsys):
     def curve_printing_f(f, x_values):
         print(f)  # a learner looking at what the check passes
         return model_solution(DERIVATIVE_CURVE)(f, x_values)
@@ -1385,7 +1409,7 @@ def test_printing_the_function_handed_over_names_it(capsys):
     assert text.startswith("\n".join(printed) + "\n"), text
 
 
-def test_printing_the_loss_handed_over_names_it(capsys):
+def test_per_example_printing_loss_fn_shows_the_loss_handed_over(capsys):
     def per_example_printing_the_loss(loss_fn, weight, inputs, targets):
         print(loss_fn)
         return model_solution(PER_EXAMPLE)(loss_fn, weight, inputs, targets)
