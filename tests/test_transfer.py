@@ -28,6 +28,7 @@ from utils.transfer import (
     TRAIN_AND_VALIDATE,
     UNEQUAL_MICRO_BATCHES,
     Watched,
+    _engine_reference,
     _fine_tune_last_layer,
     engine_class,
     fine_tune_data,
@@ -1269,6 +1270,8 @@ def test_engine_references_are_the_chain_rule_by_hand_in_float64(exercise, case)
         "op(op(a) + b)": (f(f(a) + b), slope(f(a) + b) * slope(a), slope(f(a) + b)),
     }[expression]
     assert exercise.reference(expression, a, b) == pytest.approx(by_hand, rel=1e-12, abs=1e-15)
+    built_now = _engine_reference(torch.tanh if exercise is ENGINE_TANH else torch.exp)
+    assert built_now(expression, a, b) == pytest.approx(by_hand, rel=1e-12, abs=1e-15)
 
 
 def tanh_with_assignment(node):  # = instead of +=: a node used twice loses a path
@@ -1324,6 +1327,32 @@ def tanh_with_a_tensor_gradient(node):  # the local derivative from PyTorch, lef
     return result
 
 
+def tanh_on_the_notebooks_value(node):  # the model solution, on the check's copy of Value
+    Value = engine_class()
+    result = Value(math.tanh(node.data), (node,))
+
+    def backward_step():
+        node.grad += (1 - result.data**2) * result.grad
+
+    result.backward_step = backward_step
+    return result
+
+
+def tanh_differentiating_the_node(node):
+    Value = engine_class()
+    result = Value(math.tanh(node.data), (node,))
+
+    def backward_step():
+        node.grad += (1 - math.tanh(node) ** 2) * result.grad  # the node, not node.data
+
+    result.backward_step = backward_step
+    return result
+
+
+def test_engine_tanh_on_the_notebooks_value_class_passes(capsys):
+    passes(tanh_on_the_notebooks_value, ENGINE_TANH, capsys)
+
+
 def tanh_with_tensor_data(node):
     Value = engine_class()
     return Value(torch.tanh(torch.tensor(node.data)), (node,))
@@ -1365,6 +1394,12 @@ GRADIENTS_DIFFER = (
             tanh_with_a_tensor_gradient,
             "engine_tanh(u) + u with u = a · b at a = 0.5, b = -1.5: the output's .data and the "
             "inputs' .grad should be Python floats, as with the engine's other operations.",
+        ),
+        (
+            ENGINE_TANH,
+            tanh_differentiating_the_node,
+            "engine_tanh(u) + u with u = a · b at a = 0.5, b = -1.5 raised TypeError: must be "
+            "real number, not Value. Fix the error and check again. Stuck? hint(engine_tanh)",
         ),
         (
             ENGINE_TANH,
