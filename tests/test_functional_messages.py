@@ -142,20 +142,51 @@ def test_per_sample_the_hidden_cases_are_three_losses_with_fixed_data():
     assert [tuple(weight.shape) for weight, _, _ in first] == [(3,), (4,), (2, 3)]
     labels = first[1][2]
     assert set(labels.tolist()) == {-1.0, 1.0}
+    weight, inputs, targets = first[2]
+    assert targets.shape == (len(inputs), len(weight)), "one target per output of the 2 × 3 model"
+
+
+def test_per_sample_the_hidden_losses_are_the_ones_named():
+    """The squared error (x·w − t)², the logistic loss log(1 + e^(−t·x·w)) for labels ±1, and a
+    loss of a weight matrix: each example's loss is one number, never negative."""
+    seen = []
+
+    def recording(loss_of_one, weight, inputs, targets):
+        seen.append((loss_of_one, weight, inputs, targets))
+        return torch.func.vmap(torch.func.grad(loss_of_one), (None, 0, 0))(weight, inputs, targets)
+
+    recording.__name__ = "per_sample_gradients"
+    assert evaluate(recording, PER_SAMPLE_GRADIENTS).passed
+    (squared, *squared_data), (logistic, *logistic_data), (matrix_loss, *matrix_data) = seen
+    for loss, by_hand, (weight, inputs, targets) in [
+        (squared, lambda w, x, t: (x @ w - t) ** 2, squared_data),
+        (logistic, lambda w, x, t: torch.log1p(torch.exp(-t * (x @ w))), logistic_data),
+    ]:
+        for example, target in zip(inputs, targets, strict=True):
+            assert torch.allclose(loss(weight, example, target), by_hand(weight, example, target))
+    weight, inputs, targets = matrix_data
+    for example, target in zip(inputs, targets, strict=True):
+        value = matrix_loss(weight, example, target)
+        assert value.shape == () and value >= 0
 
 
 # directional_derivative ------------------------------------------------------------------
 
 
-def right_only_the_first_time():
+def right_only_the_first_times(times):
+    """An answer that is right for the first ``times`` hidden functions only."""
     calls = []
 
     def directional_derivative(function, point, direction):
         calls.append(1)
         derivative = torch.func.jvp(function, (point,), (direction,))[1]
-        return derivative if len(calls) == 1 else 2 * derivative
+        return derivative if len(calls) <= times else 2 * derivative
 
     return directional_derivative
+
+
+def raises_an_error(function, point, direction):
+    raise ValueError("no derivative yet")
 
 
 def first_three_outputs(function, point, direction):
@@ -194,9 +225,29 @@ def first_three_outputs(function, point, direction):
             "number per output of the function (3 here).",
         ),
         (
-            right_only_the_first_time(),
+            right_only_the_first_times(1),
             "another function of 3 inputs did not return J @ direction. "
             "Stuck? hint(directional_derivative)",
+        ),
+        (
+            right_only_the_first_times(2),
+            "a function from 2 inputs to 4 outputs did not return J @ direction. "
+            "Stuck? hint(directional_derivative)",
+        ),
+        (
+            lambda function, point, direction: torch.zeros_like(function(point)),
+            "a function of 3 inputs did not return J @ direction. "
+            "Stuck? hint(directional_derivative)",
+        ),
+        (
+            lambda function, point, direction: 1.5,
+            "a function of 3 inputs returned 1.5; return J @ direction, a tensor with one "
+            "number per output of the function (3 here).",
+        ),
+        (
+            raises_an_error,
+            "a function of 3 inputs raised ValueError: no derivative yet. Fix the error and "
+            "check again. Stuck? hint(directional_derivative)",
         ),
     ],
 )
@@ -332,4 +383,31 @@ def test_softplus_messages_about_saving_gradcheck_and_ctx():
     assert message_of(softplus_class(right_forward, backward_without_grad_output), SOFTPLUS) == (
         NOT_YET + "torch.autograd.gradcheck finds that backward disagrees with finite "
         "differences at some inputs. Stuck? hint(Softplus)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("failing_call", "step"),
+    [
+        (1, "Softplus.apply(x)"),
+        (2, "Softplus.apply(x).sum().backward()"),
+        (3, "Softplus.apply(x)"),
+        (4, "gradcheck(Softplus.apply, (x,))"),
+    ],
+)
+def test_softplus_an_error_names_the_step_of_the_check_that_met_it(failing_call, step):
+    """The check calls Softplus for its values, for backward(), for the tensors it saves, then
+    in gradcheck: an error at any of these is reported with the call that raised it."""
+    calls = []
+
+    def forward(x):
+        calls.append(1)
+        if len(calls) == failing_call:
+            raise ValueError("forward failed this time")
+        return torch.log1p(torch.exp(x))
+
+    message = message_of(softplus_class(forward, right_backward), SOFTPLUS)
+    assert message == (
+        f"{NOT_YET}{step} raised ValueError: forward failed this time. Fix the error and check "
+        "again. Stuck? hint(Softplus)"
     )
