@@ -19,6 +19,7 @@ from utils.functional import (
 from .test_functional import (
     as_list,
     batch_gradient,
+    combined_style,
     finite_difference,
     loop_of_backward,
     not_written,
@@ -351,6 +352,11 @@ def backward_that_treats_a_single_value_apart(ctx, grad_output):
         (
             softplus_class(right_forward, right_backward, vmap_rule=False),
             "vmap(grad(Softplus.apply))(x) raised RuntimeError: ",
+        ),
+        (
+            combined_style(),
+            "backward() works, but torch.func refuses the Function: forward must not take ctx. "
+            "Compute in forward(x) and save in setup_context(ctx, inputs, output).",
         ),
         (
             torch.nn.Softplus,
