@@ -186,6 +186,11 @@ def right_only_the_first_times(times):
     return directional_derivative
 
 
+def at_a_moved_point(function, point, direction):
+    """Close to the right numbers, but the point was moved a little along the direction."""
+    return torch.func.jvp(function, (point + 0.1 * direction,), (direction,))[1]
+
+
 def raises_an_error(function, point, direction):
     raise ValueError("no derivative yet")
 
@@ -224,6 +229,11 @@ def first_three_outputs(function, point, direction):
             lambda function, point, direction: "J @ d",
             "a function of 3 inputs returned 'J @ d'; return J @ direction, a tensor with one "
             "number per output of the function (3 here).",
+        ),
+        (
+            at_a_moved_point,
+            "a function of 3 inputs did not return J @ direction. "
+            "Stuck? hint(directional_derivative)",
         ),
         (
             lambda function, point, direction: torch.zeros_like(function(point)),
