@@ -229,8 +229,16 @@ def test_explorer_picture_bars_labels_and_counts():
         assert 0 < x - bar.get_width() < 1, "the count just after the bar's end"
         inside = axes.get_window_extent(renderer)
         assert count.get_window_extent(renderer).x1 <= inside.x1, "the count fits in the axes"
+    title = axes.title.get_window_extent(renderer)
+    assert axes.title.get_text() == "fewer passes: forward mode"
+    assert title.y1 <= figure.bbox.y1, "the layout kept room for the title"
     figure.stale = True
     assert FigureView(figure)._repr_png_() == blitted, "the quick redraw shows the full picture"
+
+
+def test_explorer_is_named_where_no_controls_can_show():
+    """As in notebook 10's stored output, outside JupyterLab."""
+    assert repr(forward_reverse_explorer()).startswith("Forward-or-reverse explorer: ")
 
 
 def test_measuring_times_three_more_builds_of_each_jacobian(monkeypatch):
