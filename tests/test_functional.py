@@ -236,6 +236,34 @@ def test_explorer_picture_bars_labels_and_counts():
     assert FigureView(figure)._repr_png_() == blitted, "the quick redraw shows the full picture"
 
 
+def test_explorer_figure_is_a_strip_as_wide_as_the_other_playgrounds():
+    """Two bars need less height than a playground's usual figure; the width is the same,
+    so the notebook's pictures line up."""
+    import inspect
+
+    from utils.playground import new_figure
+
+    usual_width, usual_height = inspect.signature(new_figure).parameters["size"].default
+    _, figure = forward_reverse_explorer().draw()
+    width, height = figure.get_size_inches()
+    assert width == usual_width
+    assert height < usual_height
+
+
+def test_mode_cost_state_notices_jacobians_that_differ_by_more_than_rounding(monkeypatch):
+    """float64 rounding is about 1e-16; a difference of 1e-9 is a real disagreement."""
+    import utils.functional
+
+    def off_by_a_little(function, x):
+        jacobian, passes = jacobian_by_columns(function, x)
+        return jacobian + 1e-9, passes
+
+    monkeypatch.setattr(utils.functional, "jacobian_by_columns", off_by_a_little)
+    state = mode_cost_state(3, 2)
+    assert state.jacobians_agree is False
+    assert "both Jacobians agree: False" in state.text()
+
+
 def test_explorer_is_named_where_no_controls_can_show():
     """As in notebook 10's stored output, outside JupyterLab."""
     assert repr(forward_reverse_explorer()).startswith("Forward-or-reverse explorer: ")
