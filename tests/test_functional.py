@@ -16,6 +16,7 @@ from utils.functional import (
     LARGEST_SIZE,
     PER_SAMPLE_GRADIENTS,
     SOFTPLUS,
+    ModeCost,
     example_function,
     forward_reverse_explorer,
     jacobian_by_columns,
@@ -135,6 +136,160 @@ def test_explorer_default_view_and_a_slider_move():
 def test_explorer_refuses_bad_sizes_before_building_widgets():
     with pytest.raises(ValueError, match="inputs must be"):
         forward_reverse_explorer(inputs=0)
+
+
+def test_example_function_gives_the_same_pair_at_every_call():
+    """The docstring's promise: the seed fixes M and the point, so stored outputs stay stable."""
+    first_function, first_point = example_function(3, 2)
+    second_function, second_point = example_function(3, 2)
+    assert torch.equal(first_point, second_point)
+    assert torch.equal(first_function(first_point), second_function(first_point))
+
+
+def test_fastest_time_runs_three_times_and_keeps_the_shortest(monkeypatch):
+    """A fake clock: the three runs last 0.5 s, 0.2 s and 0.3 s."""
+    import utils.functional
+
+    ticks = iter([10.0, 10.5, 20.0, 20.2, 30.0, 30.3])
+    monkeypatch.setattr(utils.functional.time, "perf_counter", lambda: next(ticks))
+    runs = []
+    shortest = utils.functional.fastest_time(lambda: runs.append(1))
+    monkeypatch.undo()
+    assert len(runs) == 3, "the notebook says: the fastest of three runs"
+    assert shortest == pytest.approx(0.2)
+
+
+def test_mode_cost_state_defaults_match_the_explorer_default_view():
+    """The tests call the plain function for the explorer: both start at 4 inputs, 16 outputs."""
+    text = mode_cost_state().text()
+    assert "f: 4 inputs → 16 outputs" in text
+    assert text.splitlines()[-1] == "tick 'time both' to measure the two on this machine"
+
+
+def test_measured_times_are_shown_in_milliseconds_with_their_ratio():
+    state = ModeCost(4, 16, 16, 4, True, reverse_seconds=0.025, forward_seconds=0.0125)
+    text = state.text()
+    assert text.splitlines()[-1] == (
+        "measured on this machine: reverse 25.00 ms, forward 12.50 ms (reverse / forward = 2.00)"
+    )
+    assert "tick" not in text
+    half_measured = ModeCost(4, 16, 16, 4, True, reverse_seconds=0.006)
+    assert "tick 'time both'" in half_measured.text(), "a time alone has no ratio to show"
+
+
+def test_a_bad_number_of_outputs_is_named_in_the_message():
+    with pytest.raises(ValueError, match=r"^outputs must be a whole number from 1 to 64, not 0$"):
+        mode_cost_state(4, 0)
+    with pytest.raises(ValueError, match=r"^outputs must be"):
+        forward_reverse_explorer(outputs=LARGEST_SIZE + 1)
+
+
+def test_explorer_controls_span_one_to_the_largest_size():
+    input_slider, output_slider, timing = forward_reverse_explorer().controls
+    assert (input_slider.min, input_slider.max, input_slider.description) == (1, 64, "inputs n")
+    assert (output_slider.min, output_slider.max, output_slider.description) == (
+        1,
+        64,
+        "outputs m",
+    )
+    assert timing.description == "time both" and timing.value is False
+    assert timing.indent is False, "the box sits at the left edge, under the sliders"
+
+
+def test_explorer_picture_bars_labels_and_counts():
+    from matplotlib.colors import to_hex
+
+    from utils.playground import FigureView
+
+    playground = forward_reverse_explorer()
+    _, figure = playground.draw()
+    axes = figure.axes[0]
+    reverse_bar, forward_bar = axes.patches[:2]
+    assert to_hex(reverse_bar.get_facecolor()) != to_hex(forward_bar.get_facecolor())
+    assert reverse_bar.get_y() >= forward_bar.get_y() + forward_bar.get_height(), "bars apart"
+    labels = [label.get_text() for label in axes.get_yticklabels()]
+    ticks = dict(zip(axes.get_yticks(), labels, strict=True))
+    assert ticks == {
+        reverse_bar.get_y() + reverse_bar.get_height() / 2: "reverse: backward passes",
+        forward_bar.get_y() + forward_bar.get_height() / 2: "forward: forward passes",
+    }
+    assert axes.get_xlabel() == "passes to build the whole Jacobian"
+    assert axes.get_xlim()[0] == 0, "a bar's length is its number of passes"
+
+    view = FigureView(figure)
+    view._repr_png_()
+    playground.controls[1].value = LARGEST_SIZE  # the longest bar there is
+    assert not figure.stale, "a slider move redraws only the bars, counts and title"
+    blitted = view._repr_png_()
+    renderer = figure.canvas.get_renderer()
+    for bar, count in zip((reverse_bar, forward_bar), axes.texts, strict=True):
+        x, y = count.get_position()
+        assert count.get_text() == str(int(bar.get_width()))
+        assert y == bar.get_y() + bar.get_height() / 2 and count.get_va() == "center"
+        assert 0 < x - bar.get_width() < 1, "the count just after the bar's end"
+        inside = axes.get_window_extent(renderer)
+        assert count.get_window_extent(renderer).x1 <= inside.x1, "the count fits in the axes"
+    title = axes.title.get_window_extent(renderer)
+    assert axes.title.get_text() == "fewer passes: forward mode"
+    assert title.y1 <= figure.bbox.y1, "the layout kept room for the title"
+    figure.stale = True
+    assert FigureView(figure)._repr_png_() == blitted, "the quick redraw shows the full picture"
+
+
+def test_explorer_figure_is_a_strip_as_wide_as_the_other_playgrounds():
+    """Two bars need less height than a playground's usual figure; the width is the same,
+    so the notebook's pictures line up."""
+    import inspect
+
+    from utils.playground import new_figure
+
+    usual_width, usual_height = inspect.signature(new_figure).parameters["size"].default
+    _, figure = forward_reverse_explorer().draw()
+    width, height = figure.get_size_inches()
+    assert width == usual_width
+    assert height < usual_height
+
+
+def test_mode_cost_state_notices_jacobians_that_differ_by_more_than_rounding(monkeypatch):
+    """float64 rounding is about 1e-16; a difference of 1e-9 is a real disagreement."""
+    import utils.functional
+
+    def off_by_a_little(function, x):
+        jacobian, passes = jacobian_by_columns(function, x)
+        return jacobian + 1e-9, passes
+
+    monkeypatch.setattr(utils.functional, "jacobian_by_columns", off_by_a_little)
+    state = mode_cost_state(3, 2)
+    assert state.jacobians_agree is False
+    assert "both Jacobians agree: False" in state.text()
+
+
+def test_explorer_is_named_where_no_controls_can_show():
+    """As in notebook 10's stored output, outside JupyterLab."""
+    assert repr(forward_reverse_explorer()).startswith("Forward-or-reverse explorer: ")
+
+
+def test_measuring_times_three_more_builds_of_each_jacobian(monkeypatch):
+    """One build to compare the Jacobians, then the fastest of three runs of each mode."""
+    import utils.functional
+
+    builds = {"rows": 0, "columns": 0}
+
+    def counted(kind, build):
+        def wrapper(*args):
+            builds[kind] += 1
+            return build(*args)
+
+        return wrapper
+
+    monkeypatch.setattr(utils.functional, "jacobian_by_rows", counted("rows", jacobian_by_rows))
+    monkeypatch.setattr(
+        utils.functional, "jacobian_by_columns", counted("columns", jacobian_by_columns)
+    )
+    mode_cost_state(2, 3)
+    assert builds == {"rows": 1, "columns": 1}
+    mode_cost_state(2, 3, measure=True)
+    assert builds == {"rows": 5, "columns": 5}
 
 
 # ------------------------------------------------------------------------------- exercises
