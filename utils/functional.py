@@ -20,6 +20,7 @@ Importing this module changes nothing and loads neither ipywidgets nor matplotli
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -323,8 +324,20 @@ def _tensor_close(answer: torch.Tensor, expected: torch.Tensor) -> bool:
     )
 
 
+@functools.cache
+def _load_torch_func() -> None:
+    """Use torch.func's transforms once, before a check calls the learner's code.
+
+    Their first use in a kernel loads more of PyTorch (``torch._dynamo``), which takes
+    seconds on a slow machine: done here, it is not charged to the learner's time limit.
+    """
+    torch.func.vmap(torch.func.grad(lambda x: (x * x).sum()))(torch.ones(1, 1))
+    torch.func.jvp(torch.sin, (torch.ones(1),), (torch.ones(1),))
+
+
 def _judge_per_sample_gradients(function: Callable, exercise: Exercise) -> Feedback:
     """Per-sample gradients with torch.func: right values, right shape, one call of the loss."""
+    _load_torch_func()
     for number, (description, loss, weight, inputs, targets) in enumerate(_per_sample_cases()):
         counted_loss, calls = _count_calls(loss)
         call = f"{exercise.name}(loss_of_one, weight, inputs, targets) with {description}"
@@ -459,6 +472,7 @@ def _directional_reference(function, point, direction) -> torch.Tensor:
 
 def _judge_directional_derivative(function: Callable, exercise: Exercise) -> Feedback:
     """J @ direction, with the tangent carried through the function (forward mode)."""
+    _load_torch_func()
     plain = _directional_cases(torch.sin)
     for (description, hidden, point, direction), (_, same, _, _) in zip(
         _directional_cases(_ForwardOnlySine.apply), plain, strict=True
@@ -551,6 +565,7 @@ def _judge_softplus(function: object, exercise: Exercise) -> Feedback:
             f"check({exercise.name}) needs the class itself: a subclass of "
             "torch.autograd.Function with forward, setup_context and backward."
         )
+    _load_torch_func()
     points = _softplus_points()
     expected_values = torch.nn.functional.softplus(points)
     expected_slopes = torch.sigmoid(points)
