@@ -98,8 +98,10 @@ def test_what_a_stopped_call_held_is_let_go_at_once():
 
     gc.disable()  # only the guard may free it, not a garbage collection
     try:
-        with pytest.raises(TimeLimitExceeded), session(time_limit=0.3):
+        with pytest.raises(TimeLimitExceeded) as stopped, session(time_limit=0.3):
             guarded_call(holds_then_sleeps, ())
+        # the exception is still held (as a kernel keeps the last error it showed)
+        assert stopped.value.__traceback__ is not None
         assert references[0]() is None
     finally:
         gc.enable()
@@ -186,3 +188,9 @@ def test_a_few_lines_are_shown_as_printed():
     output = CappedOutput()
     output.write("one\ntwo\nthree, without a newline")
     assert output.text() == "one\ntwo\nthree, without a newline"
+
+
+def test_reading_what_was_printed_twice_gives_the_same_text():
+    output = CappedOutput()
+    output.write("one\ntwo, without a newline")
+    assert output.text() == output.text() == "one\ntwo, without a newline"
