@@ -89,6 +89,10 @@ def many_points_right(x_values):
     return [3 * x**2 + 2 for x in x_values]
 
 
+def test_many_points_one_gradient_per_point_passes():
+    assert evaluate(many_points_right, MANY_POINTS).passed
+
+
 def test_many_points_a_tensor_is_not_a_list():
     text = message(lambda xs: torch.tensor(many_points_right(xs)), MANY_POINTS)
     assert "returned a tensor; the exercise asks for a list of floats." in text
@@ -104,8 +108,9 @@ def test_many_points_a_list_of_the_wrong_length_is_shown_and_counted():
 
 def test_many_points_a_part_that_is_not_a_number_is_named():
     text = message(lambda xs: ["5.0"] * len(xs), MANY_POINTS)
-    assert "returned '5.0' as part of its answer; the exercise asks for a list of Python floats." in (
-        text
+    assert text.endswith(
+        "gradients_at_many_points([1.0, 2.0, 3.0]) returned '5.0' as part of its answer; the "
+        "exercise asks for a list of Python floats."
     )
 
 
