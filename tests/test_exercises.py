@@ -164,6 +164,15 @@ def test_predict_adding_a_parameter_changes_the_model():
     )
 
 
+def test_predict_an_error_is_named_with_the_call_as_the_learner_wrote_it():
+    def calls_a_method_models_lack(model, inputs):
+        return model.predict(inputs)
+
+    text = message(calls_a_method_models_lack, PREDICT)
+    assert "predict(model, inputs) raised AttributeError" in text
+    assert "Stuck? hint(predict)" in text
+
+
 def test_predict_messages_name_the_mistake_and_the_fix():
     def no_grad(model, inputs):
         with torch.no_grad():
@@ -175,7 +184,7 @@ def test_predict_messages_name_the_mistake_and_the_fix():
         lambda model, inputs: no_grad(model, inputs).long(): "predict(model, inputs) returned a "
         "tensor of torch.int64, but predictions are real numbers: return model(inputs) as it "
         "comes, without converting it.",
-        lambda model, inputs: no_grad(model, inputs) + 1: "predict(model, inputs) does not "
+        lambda model, inputs: no_grad(model, inputs) * 1.01: "predict(model, inputs) does not "
         "return model(inputs). Stuck? hint(predict)",
         lambda model, inputs: model(inputs): "predict(model, inputs) returns the right numbers, "
         "but autograd recorded a graph for them (the result has grad_fn = AddmmBackward0). "
