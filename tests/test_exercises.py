@@ -211,6 +211,7 @@ def test_vjp_messages_name_the_mistake_and_the_fix():
     first_case = "vjp_two_ways([1.0, 1.0, 1.0])"
     j_times_v = lambda v: (vjp_right(v)[0], (vjp_jacobian() @ torch.tensor(v).double()).tolist())  # noqa: E731
     cases = {
+        lambda v: 1 / 0: f"{first_case} raised ZeroDivisionError",
         lambda v: vjp_right(v)[0]: f"{first_case} returned [",
         lambda v: (*vjp_right(v), 0.0): f"{first_case} returned (",
         lambda v: "two ways": f"{first_case} returned 'two ways'; return a pair: (x.grad after "
