@@ -307,6 +307,8 @@ def breaks_the_weights_at_the_last_step():
 @pytest.mark.parametrize(
     ("answer", "says"),
     [
+        (lambda model, optimizer, loss_fn, x, y: model.fit(x, y), f"{CALL} raised "
+         "AttributeError"),
         (returns_the_loss_tensor, f"{CALL} returned a tensor; return the loss as a Python float "
          "with loss.item()."),
         (returns_words, f"{CALL} returned 'falling'; return the loss as a float."),
