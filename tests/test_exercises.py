@@ -207,6 +207,17 @@ def vjp_right(v_values):
     return VJP_TWO_WAYS.reference(v_values)
 
 
+def test_vjp_backward_and_v_times_j_pass():
+    def two_ways(v_values):
+        x = torch.tensor(VJP_POINT, requires_grad=True)
+        v = torch.tensor(v_values)
+        vjp_function(x).backward(v)
+        jacobian = torch.autograd.functional.jacobian(vjp_function, x.detach())
+        return x.grad, v @ jacobian
+
+    assert evaluate(two_ways, VJP_TWO_WAYS).passed
+
+
 def test_vjp_messages_name_the_mistake_and_the_fix():
     first_case = "vjp_two_ways([1.0, 1.0, 1.0])"
     j_times_v = lambda v: (vjp_right(v)[0], (vjp_jacobian() @ torch.tensor(v).double()).tolist())  # noqa: E731
