@@ -93,6 +93,11 @@ def test_many_points_one_gradient_per_point_passes():
     assert evaluate(many_points_right, MANY_POINTS).passed
 
 
+def test_many_points_an_error_is_named():
+    text = message(lambda xs: [x.grad for x in xs], MANY_POINTS)
+    assert "gradients_at_many_points([1.0, 2.0, 3.0]) raised AttributeError" in text
+
+
 def test_many_points_a_tensor_is_not_a_list():
     text = message(lambda xs: torch.tensor(many_points_right(xs)), MANY_POINTS)
     assert "returned a tensor; the exercise asks for a list of floats." in text
