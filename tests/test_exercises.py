@@ -258,6 +258,20 @@ def train_step_right(model, optimizer, loss_fn, x, y):
     return loss.item()
 
 
+def mean_squared_error_by_hand(model, optimizer, loss_fn, x, y):
+    optimizer.zero_grad()
+    loss = ((model(x) - y) ** 2).sum() / len(x)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@pytest.mark.parametrize("answer", [train_step_right, mean_squared_error_by_hand])
+def test_train_step_the_five_steps_pass(answer):
+    feedback = evaluate(answer, TRAIN_STEP)
+    assert feedback.passed, feedback.message
+
+
 def forgets_zero_grad(model, optimizer, loss_fn, x, y):
     loss = loss_fn(model(x), y)
     loss.backward()
