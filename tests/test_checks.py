@@ -648,3 +648,15 @@ def test_past_the_last_hint_points_to_the_model_solution(capsys):
     hint(SIMPLE_FUNCTION.name, 99)
     last = capsys.readouterr().out.splitlines()[-1]
     assert f"solution({SIMPLE_FUNCTION.name}) shows a model solution." in last
+
+
+@pytest.mark.parametrize("exercise", EXERCISES.values(), ids=list(EXERCISES))
+def test_a_check_leaves_the_notebooks_random_numbers_as_they_were(exercise):
+    """A seeded notebook draws the same numbers after a check cell as it would without it."""
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    namespace = {"torch": torch}
+    exec(exercise.solution, namespace)
+    torch.manual_seed(0)
+    assert evaluate(namespace[exercise.name], exercise).passed
+    assert torch.equal(torch.rand(3), expected)

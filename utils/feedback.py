@@ -205,7 +205,8 @@ def run_judge(function: Callable, exercise: Exercise) -> Feedback:
     The kernel's global autograd state is set as the course expects before the judge
     runs (and the learner is told if it was not); the learner's calls (through
     :func:`call_safely`) share :data:`TIME_LIMIT_SECONDS`; what they print is kept,
-    capped, in ``Feedback.printed``; an error in reading a strange answer becomes a
+    capped, in ``Feedback.printed``; the kernel's random numbers are left as they were;
+    an error in reading a strange answer becomes a
     message, never a traceback.
 
     Args:
@@ -219,7 +220,9 @@ def run_judge(function: Callable, exercise: Exercise) -> Feedback:
     ]
     output = None
     try:
-        with session() as output:
+        # fork_rng: the check's own models and the learner's calls draw random numbers; the
+        # notebook's next random numbers stay what they would have been without the check
+        with torch.random.fork_rng(devices=[]), session() as output:
             feedback = (exercise.judge or judge_by_reference)(function, exercise)
     except TimeLimitExceeded:
         feedback = not_yet(
