@@ -561,6 +561,16 @@ def test_the_nan_trail_prints_and_draws_what_the_notebook_stores():
     assert "stores NaN" in drawn and "returns NaN" in drawn
 
 
+def test_the_trail_follows_every_branch_of_the_graph():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = torch.tensor([3.0], requires_grad=True)
+    trail = nan_trail((x * 2).sum() + (y * 3).sum())
+    # by hand: one add, two sums, two multiplications by a constant, two leaves
+    assert sorted(name for name, _ in trail.steps) == sorted(
+        ["AddBackward0"] + ["SumBackward0"] * 2 + ["MulBackward0"] * 2 + ["AccumulateGrad"] * 2
+    )
+
+
 def test_a_finite_trail_says_stores_for_accumulate_grad_and_marks_nothing():
     x = torch.tensor(3.0, requires_grad=True)
     trail = nan_trail(x**2)
