@@ -590,6 +590,8 @@ def test_the_explorer_controls_span_the_documented_ranges():
     assert (depth.min, depth.max) == (2, 40)
     assert (scale.min, scale.max) == (0.25, 3.0)
     assert list(activation.options) == list(ACTIVATIONS)
+    starting = gradient_norm_explorer(depth=8, scale=1.4, activation="relu").controls
+    assert [control.value for control in starting] == [8, 1.4, "relu"]
     # the scales the notebook names (0.5, 1.0, relu's "about √2 ≈ 1.4", 3) sit on the grid
     for named in (0.5, 1.0, 1.4, 3.0):
         steps = (named - scale.min) / scale.step

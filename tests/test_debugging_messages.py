@@ -35,12 +35,15 @@ def assert_says(feedback, *sentences):
 # ------------------------------------------------------------------------- fit_relative
 
 
-@pytest.mark.parametrize("answer", [torch.tensor(0.7), "0.7", [0.7]], ids=["tensor", "str", "list"])
-def test_fit_relative_asks_for_a_float(answer):
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [(torch.tensor(0.7), "tensor(0.7000)"), ("0.7", "'0.7'"), ([0.7], "[0.7]")],
+    ids=["tensor", "str", "list"],
+)
+def test_fit_relative_asks_for_a_float(answer, shown):
     assert_says(
         fit_relative_returning(answer),
-        "fit_relative(1) returned ",
-        "; return the weight as a Python float (weight.item()).",
+        f"fit_relative(1) returned {shown}; return the weight as a Python float (weight.item()).",
     )
 
 
