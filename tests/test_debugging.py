@@ -643,7 +643,8 @@ def test_the_explorer_frame_stays_put_and_the_limit_lines_follow_the_verdict():
     legend = [text.get_text() for text in figure.legends[0].get_texts()]
     assert any("exploding above" in t and "100" in t for t in legend), legend
     assert any("vanishing below" in t and "100" in t for t in legend), legend
-    assert "× 100 the last layer's" in legend[0] and "÷ 100 the last layer's" in legend[1]
+    assert legend[0].startswith("× 100 the last layer's") and legend[0].endswith("above")
+    assert legend[1].startswith("÷ 100 the last layer's") and legend[1].endswith("below")
     assert "1 = nearest the input" in axes.get_xlabel()
     assert "right to left" in axes.get_xlabel()
     assert axes.get_ylabel() == "‖grad_output‖"
