@@ -657,3 +657,15 @@ def test_only_the_bars_and_the_limit_lines_are_redrawn_when_a_slider_moves():
     moving = figure.findobj(lambda artist: artist.get_animated())
     assert len(moving) == 40 + 2
     assert set(moving) == set(axes.containers[0]) | set(axes.get_lines())
+
+
+def test_the_bars_stand_in_front_of_the_course_grid():
+    import matplotlib
+
+    from utils.plotting import course_style
+
+    with matplotlib.rc_context(course_style()):
+        axes = gradient_norm_explorer().draw()[1].axes[0]
+    # where matplotlib draws grid lines (Axes.set_axisbelow): True 0.5, "line" 1.5, False 2.5
+    grid = {True: 0.5, "line": 1.5, False: 2.5}[axes.get_axisbelow()]
+    assert axes.containers[0][0].get_zorder() > grid, "grid lines would cross the bars"
