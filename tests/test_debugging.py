@@ -645,7 +645,7 @@ def test_the_explorer_frame_stays_put_and_the_limit_lines_follow_the_verdict():
     assert any("vanishing below" in t and "100" in t for t in legend), legend
     assert legend[0].startswith("× 100 the last layer's") and legend[0].endswith("above")
     assert legend[1].startswith("÷ 100 the last layer's") and legend[1].endswith("below")
-    assert "1 = nearest the input" in axes.get_xlabel()
+    assert axes.get_xlabel().startswith("layer (1 = nearest the input")
     assert "right to left" in axes.get_xlabel()
     assert axes.get_ylabel() == "‖grad_output‖"
     assert axes.get_title() == "gradient reaching each layer's output"
