@@ -3,9 +3,11 @@ graph sizes, the plain SGD step, and the two diagnose-and-fix exercises."""
 
 import math
 
+import nbformat
 import pytest
 import torch
 
+from tools.course import course_notebooks
 from utils.checks import evaluate
 from utils.debugging import (
     ACTIVATIONS,
@@ -24,6 +26,7 @@ from utils.debugging import (
     sgd_step,
 )
 from utils.exercises import EXERCISES
+from utils.playground import FigureView
 
 # ------------------------------------------------------------------ gradient norms per layer
 
@@ -66,6 +69,18 @@ def test_without_activation_each_layer_multiplies_by_its_weight():
     assert state.output_grad_norms == pytest.approx(list(reversed(by_hand)), rel=1e-4)
 
 
+def test_the_chain_is_built_as_its_docstring_says():
+    """Linear(32, 32, bias=False) layers, weights from N(0, (scale / √32)²)."""
+    model = deep_chain(40, 2.0, "relu")
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 40 and all(isinstance(m, torch.nn.ReLU) for m in model[1::2])
+    assert all(m.bias is None and m.weight.shape == (32, 32) for m in linears)
+    weights = torch.cat([m.weight.detach().flatten() for m in linears])  # 40 960 draws
+    assert weights.mean().item() == pytest.approx(0.0, abs=0.01)
+    assert weights.std().item() == pytest.approx(2.0 / math.sqrt(32), rel=0.02)
+    assert torch.equal(deep_chain(3, 1.0, "tanh")[0].weight, deep_chain(3, 1.0, "tanh")[0].weight)
+
+
 def test_the_chain_leaves_the_global_random_generator_alone():
     torch.manual_seed(123)
     expected = torch.rand(3)
@@ -97,6 +112,13 @@ def test_verdicts_at_depth_20(scale, activation, verdict):
     state = gradient_norm_state(20, scale, activation)
     assert state.verdict == verdict
     assert verdict in state.text()
+    meaning = {
+        "vanishing": "the first layers get almost no gradient: they barely learn.",
+        "exploding": "the first layers get huge gradients: one step can wreck them.",
+        "stable": "every layer gets a gradient of a similar size.",
+    }[verdict]
+    assert state.text().endswith(f"{verdict}, {meaning}")
+    assert f"{state.output_grad_norms[-1]:.3g} at layer 20," in state.text()
     assert f"{state.output_grad_norms[0]:.3g} at layer 1" in state.text()
 
 
@@ -171,6 +193,21 @@ def test_the_forward_line_is_the_last_one_outside_pytorch():
     )
 
 
+def test_without_a_frame_of_your_own_the_innermost_line_is_kept():
+    inside_torch = torch.__file__.rsplit("/", 1)[0]
+    warning = (
+        "Error detected in MulBackward0. Traceback of forward call that caused the error:\n"
+        f'  File "{inside_torch}/nn/modules/module.py", line 1, in _call_impl\n'
+        "    return forward_call(*args, **kwargs)\n"
+        f'  File "{inside_torch}/nn/modules/linear.py", line 2, in forward\n'
+        "    return F.linear(input, self.weight, self.bias)\n"
+    )
+    assert read_anomaly_warning(warning) == (
+        "MulBackward0",
+        "return F.linear(input, self.weight, self.bias)",
+    )
+
+
 def test_a_warning_of_another_kind_gives_nothing():
     assert read_anomaly_warning("Anomaly Detection has been enabled.") == (None, None)
 
@@ -204,6 +241,13 @@ def test_an_in_place_error_names_the_operation_whose_result_changed():
     assert report.backward_function == "ReluBackward0"
     assert report.forward_line == "out = torch.relu(layer(inputs))"
     assert "modified by an inplace operation" in report.error
+
+
+def test_an_error_anomaly_detection_does_not_trace_is_still_reported():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    report = anomaly_report(lambda: (x * 2).backward())  # not a scalar: no backward ran
+    assert report.error == "grad can be implicitly created only for scalar outputs"
+    assert (report.backward_function, report.forward_line) == (None, None)
 
 
 def test_a_healthy_backward_reports_nothing():
@@ -468,3 +512,160 @@ def test_no_exercise_message_reveals_a_reference_value():
     for steps in (1, 10, 60):
         assert f"{FIT_RELATIVE.reference(steps):.4g}" not in message
     assert not math.isnan(FIT_RELATIVE.reference(60))
+
+
+# ------------------------------------------------- what notebook 09 shows (stored outputs)
+
+DEBUGGING = next(p for p in course_notebooks() if p.name == "09_debugging_gradients.ipynb")
+
+
+def stored_outputs(source: str) -> list[str]:
+    """The plain-text outputs notebook 09 stores for the code cell ``source`` (strict nbval
+    checks them against a fresh run, so they are what PyTorch and the course really print)."""
+    cell = next(
+        cell
+        for cell in nbformat.read(DEBUGGING, as_version=4).cells
+        if cell.cell_type == "code" and cell.source.strip() == source
+    )
+    return [
+        output.get("text", "") or output.get("data", {}).get("text/plain", "")
+        for output in cell.outputs
+    ]
+
+
+def test_the_explorer_shows_what_the_notebook_stores():
+    """Its first drawing (the default settings, the chain's seeds, the read-out, the figure
+    size) is what a reader sees on GitHub and what nbval checks."""
+    playground = gradient_norm_explorer()
+    shown = [repr(playground)] + [
+        item if isinstance(item, str) else repr(FigureView(item)) for item in playground.draw()
+    ]
+    assert shown == [text.rstrip("\n") for text in stored_outputs("gradient_norm_explorer()")]
+
+
+def test_the_nan_trail_prints_and_draws_what_the_notebook_stores():
+    points = torch.tensor([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
+    center = torch.zeros(2, requires_grad=True)
+    loss = ((points - center) ** 2).sum(dim=1).sqrt().mean()
+    trail = nan_trail(loss, {"center": center, "loss": loss})
+    printed, drawn = stored_outputs(
+        "center = torch.zeros(2, requires_grad=True)\n"
+        "loss = ((points - center) ** 2).sum(dim=1).sqrt().mean()\n"
+        'trail = nan_trail(loss, {"center": center, "loss": loss})\n'
+        "print(trail.text())\n"
+        "trail.graph"
+    )
+    assert trail.text() + "\n" == printed
+    assert trail.graph.source.strip() == drawn.strip()
+    assert "6. AccumulateGrad   stores NaN in .grad" in printed
+    assert "stores NaN" in drawn and "returns NaN" in drawn
+
+
+def test_the_trail_follows_every_branch_of_the_graph():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = torch.tensor([3.0], requires_grad=True)
+    trail = nan_trail((x * 2).sum() + (y * 3).sum())
+    # by hand: one add, two sums, two multiplications by a constant, two leaves
+    assert sorted(name for name, _ in trail.steps) == sorted(
+        ["AddBackward0"] + ["SumBackward0"] * 2 + ["MulBackward0"] * 2 + ["AccumulateGrad"] * 2
+    )
+
+
+def test_a_finite_trail_says_stores_for_accumulate_grad_and_marks_nothing():
+    x = torch.tensor(3.0, requires_grad=True)
+    trail = nan_trail(x**2)
+    lines = trail.text().splitlines()
+    assert lines[0].split() == ["1.", "PowBackward0", "returns", "finite"]
+    assert lines[1].split() == ["2.", "AccumulateGrad", "stores", "finite", "in", ".grad"]
+    assert "←" not in trail.text()
+    assert "stores finite" in trail.graph.source and "returns finite" in trail.graph.source
+
+
+# ------------------------------------------------------------- the explorer's picture
+
+
+def test_the_explorer_controls_span_the_documented_ranges():
+    depth, scale, activation = gradient_norm_explorer().controls
+    assert [c.description for c in (depth, scale, activation)] == ["depth", "scale", "activation"]
+    assert (depth.min, depth.max) == (2, 40)
+    assert (scale.min, scale.max) == (0.25, 3.0)
+    assert list(activation.options) == list(ACTIVATIONS)
+    starting = gradient_norm_explorer(depth=8, scale=1.4, activation="relu").controls
+    assert [control.value for control in starting] == [8, 1.4, "relu"]
+    # the scales the notebook names (0.5, 1.0, relu's "about √2 ≈ 1.4", 3) sit on the grid
+    for named in (0.5, 1.0, 1.4, 3.0):
+        steps = (named - scale.min) / scale.step
+        assert steps == pytest.approx(round(steps)), named
+
+
+def test_the_explorer_frame_stays_put_and_the_limit_lines_follow_the_verdict():
+    from matplotlib.colors import to_hex
+
+    from utils.plotting import COLORS
+
+    playground = gradient_norm_explorer(depth=20, scale=0.5, activation="tanh")
+    figure = playground.draw()[1]
+    axes = figure.axes[0]
+    bars = axes.containers[0]
+    high, low = axes.get_lines()
+    assert len(bars) == 40 and [bar.get_x() + bar.get_width() / 2 for bar in bars] == list(
+        range(1, 41)
+    ), "bar k is layer k"
+    frame = (axes.get_xlim(), axes.get_ylim(), axes.get_yscale())
+    assert axes.get_yscale() == "log"
+    assert axes.get_ylim() == pytest.approx((1e-8, 1e8))
+    left_gap = bars[0].get_x() - axes.get_xlim()[0]
+    right_gap = axes.get_xlim()[1] - (bars[-1].get_x() + bars[-1].get_width())
+    assert left_gap > 0 and right_gap == pytest.approx(left_gap), "40 bars, centred"
+    for depth, scale, activation in [(20, 0.5, "tanh"), (40, 3.0, "none (linear)")]:
+        playground.controls[0].value = depth
+        playground.controls[1].value = scale
+        playground.controls[2].value = activation
+        state = gradient_norm_state(depth, scale, activation)
+        last = state.output_grad_norms[-1]
+        assert (axes.get_xlim(), axes.get_ylim(), axes.get_yscale()) == frame
+        # the verdict's limits (GradientNormState.verdict): 100 times the last layer's norm
+        # and a hundredth of it; a bar beyond a line has that line's colour
+        assert list(high.get_ydata()) == pytest.approx([100 * last] * 2)
+        assert list(low.get_ydata()) == pytest.approx([last / 100] * 2)
+        for norm, bar in zip(state.output_grad_norms, bars, strict=False):
+            if norm > 100 * last:
+                expected = COLORS["vermillion"]
+            elif norm < last / 100:
+                expected = COLORS["sky"]
+            else:
+                expected = COLORS["blue"]
+            assert to_hex(bar.get_facecolor()) == expected.lower(), (depth, norm, last)
+    assert to_hex(high.get_color()) == COLORS["vermillion"].lower()
+    assert to_hex(low.get_color()) == COLORS["sky"].lower()
+    assert high.get_linestyle() == low.get_linestyle() == "--"
+    assert min(high.get_zorder(), low.get_zorder()) > bars[0].get_zorder(), "lines over bars"
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert any("exploding above" in t and "100" in t for t in legend), legend
+    assert any("vanishing below" in t and "100" in t for t in legend), legend
+    assert legend[0].startswith("× 100 the last layer's") and legend[0].endswith("above")
+    assert legend[1].startswith("÷ 100 the last layer's") and legend[1].endswith("below")
+    assert axes.get_xlabel().startswith("layer (1 = nearest the input")
+    assert "right to left" in axes.get_xlabel()
+    assert axes.get_ylabel() == "‖grad_output‖"
+    assert axes.get_title() == "gradient reaching each layer's output"
+
+
+def test_only_the_bars_and_the_limit_lines_are_redrawn_when_a_slider_moves():
+    figure = gradient_norm_explorer().draw()[1]
+    axes = figure.axes[0]
+    moving = figure.findobj(lambda artist: artist.get_animated())
+    assert len(moving) == 40 + 2
+    assert set(moving) == set(axes.containers[0]) | set(axes.get_lines())
+
+
+def test_the_bars_stand_in_front_of_the_course_grid():
+    import matplotlib
+
+    from utils.plotting import course_style
+
+    with matplotlib.rc_context(course_style()):
+        axes = gradient_norm_explorer().draw()[1].axes[0]
+    # where matplotlib draws grid lines (Axes.set_axisbelow): True 0.5, "line" 1.5, False 2.5
+    grid = {True: 0.5, "line": 1.5, False: 2.5}[axes.get_axisbelow()]
+    assert axes.containers[0][0].get_zorder() > grid, "grid lines would cross the bars"

@@ -483,7 +483,7 @@ def gradient_norm_explorer(depth: int = 20, scale: float = 0.5, activation: str 
     norm reaching each layer (log scale).
 
     Args:
-        depth: the number of layers to start with (1 to 40).
+        depth: the number of layers to start with (2 to 40).
         scale: the initial scale of the weights to start with (0.25 to 3).
         activation: a key of ``ACTIVATIONS``.
 
