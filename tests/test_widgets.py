@@ -634,3 +634,146 @@ def test_the_vjp_figure_shows_the_jacobian_and_names_its_axes():
     assert low == -high
     for v in [(2.0, 2.0, 2.0), (-2.0, -2.0, -2.0), (2.0, -2.0, 2.0)]:  # the sliders' corners
         assert all(low <= g <= high for g in vjp_state(v).backward_grad), "bars stay in view"
+
+
+# ------------------------------------------------------------- how each figure reads
+
+
+@pytest.fixture
+def plain_matplotlib():
+    """matplotlib's own defaults: a playground's figure must not rely on the course style
+    having been applied (a notebook opened without its set-up cell run)."""
+    import matplotlib
+
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        yield
+
+
+def _colour(artist_colour) -> str:
+    from matplotlib.colors import to_hex
+
+    return to_hex(artist_colour).lower()
+
+
+OKABE_ITO = {"#0072b2", "#e69f00", "#009e73", "#d55e00", "#56b4e9", "#cc79a7", "#f0e442", "#000000"}
+
+
+def test_the_tangent_figure_draws_f_its_tangent_and_the_point(plain_matplotlib):
+    playground = tangent_explorer("x²", 1.0)
+    text, figure = playground.draw()
+    axes = figure.axes[0]
+    curve, tangent, point = axes.lines
+    colours = [_colour(line.get_color()) for line in (curve, tangent, point)]
+    assert set(colours) <= OKABE_ITO and len(set(colours)) == 3, "three colour-blind-safe colours"
+    assert colours[2] == "#000000", "the point is black"
+    assert tangent.get_linestyle() == "--", "the lesson calls the tangent the dashed line"
+    assert curve.get_linestyle() == "-"
+    assert point.get_marker() == "o" and point.get_linestyle() == "None"
+    (legend,) = figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["f(x)", "tangent, slope = x.grad"]
+    assert axes.get_xlabel() == "x"
+    assert axes.get_title() == "f(x) = x², slope at x = 1.00: 2.000"
+    # the curve: f on a fine grid over the slider's range (-3 to 3) and a little more
+    xs, ys = curve.get_xdata(), curve.get_ydata()
+    low, high = axes.get_xlim()
+    assert (xs[0], xs[-1]) == (low, high), "the curve runs from edge to edge"
+    assert low < -3.0 and high > 3.0 and high - low < 7.0
+    assert max(xs[1:] - xs[:-1]) < 0.05, "fine enough to look smooth"
+    assert list(ys) == pytest.approx([float(u) ** 2 for u in xs], abs=1e-12), "f in double precision"
+    spare = 0.1 * (max(ys) - min(ys))
+    assert axes.get_ylim() == pytest.approx((min(ys) - spare, max(ys) + spare)), "a tenth spare"
+    # the tangent: through (x, f(x)) with slope f'(x) = 2x, one unit either side of x
+    (x0, x1), (y0, y1) = tangent.get_xdata(), tangent.get_ydata()
+    assert (x0, x1) == pytest.approx((0.0, 2.0))
+    assert (y0, y1) == pytest.approx((1.0 - 2.0, 1.0 + 2.0))
+    assert (list(point.get_xdata()), list(point.get_ydata())) == ([1.0], [1.0])
+    moving = [artist for artist in (curve, tangent, point, axes.title) if artist.get_animated()]
+    assert moving == [tangent, point, axes.title], "only what moves with x is redrawn per move"
+
+
+def test_the_tangent_explorer_starts_where_it_is_asked_to():
+    playground = tangent_explorer("sin(x)", -1.0)
+    assert [control.value for control in playground.controls] == ["sin(x)", -1.0]
+    assert playground.draw()[0].startswith("function: sin(x)   x = -1.00")
+
+
+def test_the_vjp_heat_map_is_readable(plain_matplotlib):
+    from matplotlib.colors import to_rgb
+
+    figure = vjp_explorer().draw()[1]
+    heat, bars = figure.axes
+    (image,) = heat.images
+    assert image.get_cmap().name == "cividis", "a colour map made for colour-blind readers"
+    state = vjp_state((1.0, 1.0, 1.0))
+    assert [list(row) for row in image.get_array()] == [list(row) for row in state.jacobian]
+    assert not any(line.get_visible() for line in heat.get_xgridlines() + heat.get_ygridlines())
+
+    def luminance(rgb):  # WCAG relative luminance
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    for text in heat.texts:
+        j, i = text.get_position()
+        value = state.jacobian[i][j]
+        assert float(text.get_text()) == pytest.approx(value, abs=0.005), "J[i][j] in row i, column j"
+        assert (text.get_ha(), text.get_va()) == ("center", "center")
+        cell = image.get_cmap()(image.norm(value))[:3]
+        lighter, darker = sorted([luminance(cell), luminance(to_rgb(text.get_color()))])[::-1]
+        assert (lighter + 0.05) / (darker + 0.05) >= 3, f"{text.get_text()} is hard to read"
+
+
+def test_the_vjp_bars_sit_on_a_zero_line_with_little_spare(plain_matplotlib):
+    figure = vjp_explorer().draw()[1]
+    heat, bars = figure.axes
+    colours = {_colour(bar.get_facecolor()) for bar in bars.patches}
+    assert len(colours) == 1 and colours <= OKABE_ITO
+    assert all(bar.get_animated() for bar in bars.patches), "only the bars move"
+    (zero_line,) = bars.lines
+    assert list(zero_line.get_ydata()) == [0, 0] and _colour(zero_line.get_color()) == "#000000"
+    assert zero_line.get_linewidth() < 1, "a thin line, not a bar"
+    # |v| <= 2 per entry: the largest bar is 2 · (largest absolute column sum of J)
+    jacobian = vjp_state((1.0, 1.0, 1.0)).jacobian
+    largest = 2 * max(sum(abs(row[j]) for row in jacobian) for j in range(3))
+    assert largest < bars.get_ylim()[1] <= 1.1 * largest
+    widths = [axes.get_position().width for axes in (heat, bars)]
+    assert 1.05 < widths[1] / widths[0] < 1.6, "the bars get a little more room than J"
+
+
+def test_the_training_figure_axes(plain_matplotlib):
+    playground = training_explorer()
+    _, figure = playground.draw()
+    loss_axes, fit_axes = figure.axes
+    (loss_line,) = loss_axes.lines
+    points, fit_line = fit_axes.lines
+    assert loss_axes.get_yscale() == "log"
+    assert (loss_axes.get_xlabel(), loss_axes.get_title()) == ("step", "loss")
+    assert loss_axes.get_xlim() == (0, playground.controls[1].max), "room for the most steps"
+    low, high = loss_axes.get_ylim()
+    losses = train_line().losses
+    assert low < min(losses) and max(losses) < high, "the default run fits"
+    assert fit_axes.get_title() == "data and fitted line"
+    x, y = regression_data()
+    assert list(points.get_xdata()) == x.tolist() and list(points.get_ydata()) == y.tolist()
+    assert points.get_marker() == "o" and points.get_linestyle() == "None"
+    assert points.get_markersize() < fit_line.get_linewidth() * 3, "small dots under the line"
+    low, high = fit_axes.get_ylim()
+    assert low < min(y.tolist()) and max(y.tolist()) < high, "every data point in view"
+    colours = [_colour(line.get_color()) for line in (loss_line, points, fit_line)]
+    assert set(colours) <= OKABE_ITO and colours[1] != colours[2]
+    assert loss_line.get_animated() and fit_line.get_animated() and not points.get_animated()
+
+
+def test_the_controls_show_their_whole_labels():
+    rate, _, forget = training_explorer().controls
+    assert rate.style.description_width == "initial", "'learning rate', not 'learning r…'"
+    assert forget.indent is False
+    *buttons, retain = accumulation_explorer().controls
+    assert [button.layout.width for button in buttons] == ["auto"] * 3
+    assert retain.indent is False
+
+
+def test_the_accumulation_plot_joins_its_points(plain_matplotlib):
+    playground = accumulation_explorer()
+    line = playground.draw()[1].axes[0].lines[0]
+    assert line.get_linestyle() == "-" and _colour(line.get_color()) in OKABE_ITO
