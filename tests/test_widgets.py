@@ -690,6 +690,10 @@ def test_the_tangent_figure_draws_f_its_tangent_and_the_point(plain_matplotlib):
     assert (list(point.get_xdata()), list(point.get_ydata())) == ([1.0], [1.0])
     moving = [artist for artist in (curve, tangent, point, axes.title) if artist.get_animated()]
     assert moving == [tangent, point, axes.title], "only what moves with x is redrawn per move"
+    playground.controls[0].value = "sin(x)"  # a curve below zero too: the same tenth spare
+    ys = curve.get_ydata()
+    spare = 0.1 * (max(ys) - min(ys))
+    assert axes.get_ylim() == pytest.approx((min(ys) - spare, max(ys) + spare))
 
 
 def test_the_tangent_explorer_starts_where_it_is_asked_to():
@@ -777,3 +781,9 @@ def test_the_accumulation_plot_joins_its_points(plain_matplotlib):
     playground = accumulation_explorer()
     line = playground.draw()[1].axes[0].lines[0]
     assert line.get_linestyle() == "-" and _colour(line.get_color()) in OKABE_ITO
+
+
+def test_the_stepper_buttons_carry_step_and_undo_icons():
+    # Font Awesome names, which are case-sensitive: a wrong one shows an empty button face
+    next_button, reset_button = backward_stepper().controls
+    assert (next_button.icon, reset_button.icon) == ("step-forward", "undo")
