@@ -787,3 +787,38 @@ def test_the_stepper_buttons_carry_step_and_undo_icons():
     # Font Awesome names, which are case-sensitive: a wrong one shows an empty button face
     next_button, reset_button = backward_stepper().controls
     assert (next_button.icon, reset_button.icon) == ("step-forward", "undo")
+
+
+def test_clicking_next_step_after_the_last_step_shows_no_error():
+    InteractiveShell.instance()
+    playground = backward_stepper()
+    next_button = playground.controls[0]
+    for _ in range(4):  # y = a·b + a: four backward functions
+        next_button.click()
+    done = playground.items[0]
+    assert done.endswith("would give it.")
+    with capture_output() as captured:
+        next_button.click()
+    assert "Error" not in captured.stdout + captured.stderr
+    assert "StopIteration" not in captured.stdout + captured.stderr
+    assert playground.items[0] == done
+
+
+def test_the_backward_again_error_says_why_and_both_fixes():
+    lab = AccumulationLab(2.0)
+    lab.new_backward()
+    lab.backward_again()
+    assert lab.message == (
+        "RuntimeError: Trying to backward through the graph a second time. "
+        "The first backward() freed the values the graph saved (x, for x²). "
+        "Tick retain_graph=True before the first backward() to keep them, or build a new y."
+    )
+
+
+def test_the_lab_names_every_action_it_ran():
+    lab = AccumulationLab(2.0)
+    lab.new_backward(retain_graph=True)
+    lab.backward_again()
+    lab.zero()
+    assert lab.actions == ["new y, backward()", "same y, backward()", "zero_()"]
+    assert lab.history == [4.0, 8.0, 0.0]
