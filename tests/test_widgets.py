@@ -702,6 +702,12 @@ def test_the_tangent_explorer_starts_where_it_is_asked_to():
     assert playground.draw()[0].startswith("function: sin(x)   x = -1.00")
 
 
+def test_the_grad_mode_explorer_starts_with_the_mode_it_is_given():
+    playground = grad_mode_explorer("w.detach()")
+    assert playground.controls[0].value == "w.detach()"
+    assert playground.draw()[0].startswith("w.detach(): y.grad_fn is None")
+
+
 def test_the_vjp_heat_map_is_readable(plain_matplotlib):
     from matplotlib.colors import to_rgb
 
@@ -740,7 +746,7 @@ def test_the_vjp_bars_sit_on_a_zero_line_with_little_spare(plain_matplotlib):
     jacobian = vjp_state((1.0, 1.0, 1.0)).jacobian
     largest = 2 * max(sum(abs(row[j]) for row in jacobian) for j in range(3))
     assert largest < bars.get_ylim()[1] <= 1.1 * largest
-    widths = [axes.get_position().width for axes in (heat, bars)]
+    widths = [axes.get_position(original=True).width for axes in (heat, bars)]
     assert 1.05 < widths[1] / widths[0] < 1.6, "the bars get a little more room than J"
 
 
