@@ -680,7 +680,9 @@ def test_the_tangent_figure_draws_f_its_tangent_and_the_point(plain_matplotlib):
     assert (xs[0], xs[-1]) == (low, high), "the curve runs from edge to edge"
     assert low < -3.0 and high > 3.0 and high - low < 7.0
     assert max(xs[1:] - xs[:-1]) < 0.05, "fine enough to look smooth"
-    assert list(ys) == pytest.approx([float(u) ** 2 for u in xs], abs=1e-12), "f in double precision"
+    assert list(ys) == pytest.approx([float(u) ** 2 for u in xs], abs=1e-12), (
+        "f in double precision"
+    )
     spare = 0.1 * (max(ys) - min(ys))
     assert axes.get_ylim() == pytest.approx((min(ys) - spare, max(ys) + spare)), "a tenth spare"
     # the tangent: through (x, f(x)) with slope f'(x) = 2x, one unit either side of x
@@ -726,7 +728,9 @@ def test_the_vjp_heat_map_is_readable(plain_matplotlib):
     for text in heat.texts:
         j, i = text.get_position()
         value = state.jacobian[i][j]
-        assert float(text.get_text()) == pytest.approx(value, abs=0.005), "J[i][j] in row i, column j"
+        assert float(text.get_text()) == pytest.approx(value, abs=0.005), (
+            "J[i][j] in row i, column j"
+        )
         assert (text.get_ha(), text.get_va()) == ("center", "center")
         cell = image.get_cmap()(image.norm(value))[:3]
         lighter, darker = sorted([luminance(cell), luminance(to_rgb(text.get_color()))])[::-1]
@@ -828,3 +832,27 @@ def test_the_lab_names_every_action_it_ran():
     lab.zero()
     assert lab.actions == ["new y, backward()", "same y, backward()", "zero_()"]
     assert lab.history == [4.0, 8.0, 0.0]
+
+
+def test_a_run_has_diverged_once_its_loss_ends_ten_times_higher_than_it_began():
+    # learning rate 1.5: each step multiplies the loss by about four (1, 1.5, 6, 24, ... times)
+    losses = train_line(1.5, 10).losses
+    steps = next(n for n in range(1, 11) if losses[n - 1] > 10 * losses[0])
+    crossed, before = train_line(1.5, steps), train_line(1.5, steps - 1)
+    assert crossed.diverged and not before.diverged
+    assert crossed.text() == (
+        f"diverged: the loss grew to {max(crossed.losses):.3g} in {steps} steps. "
+        "The learning rate is too large: each step overshoots the minimum."
+    )
+
+
+def test_training_stops_at_the_first_infinite_loss():
+    run = train_line(10**0.3, 100)  # the slider's largest learning rate
+    assert math.isinf(run.losses[-1]) and all(math.isfinite(v) for v in run.losses[:-1])
+    assert len(run.losses) < 100 and run.diverged
+    assert run.text().startswith(f"diverged: the loss grew to inf in {len(run.losses)} steps.")
+
+
+def test_the_training_readout_gives_the_first_and_the_last_loss():
+    run = train_line(0.1, 5)
+    assert run.text().startswith(f"5 steps: loss {max(run.losses):.3f} → {min(run.losses):.3f}, ")

@@ -40,7 +40,9 @@ def playground_cells():
                     for output in cell["outputs"]
                     if "text/plain" in output.get("data", {})
                 ]
-                cells.append(pytest.param(source, stored, id=f"{path.stem}:{source.splitlines()[-1]}"))
+                cells.append(
+                    pytest.param(source, stored, id=f"{path.stem}:{source.splitlines()[-1]}")
+                )
     return cells
 
 
@@ -64,7 +66,9 @@ def test_a_playground_shows_what_its_notebook_stored(source, stored):
 # The readouts the lessons store for each playground's starting state. The plain functions
 # behind the playgrounds start from the same state when called without arguments.
 def stored_readout(playground: str) -> str:
-    (_, stored), *_ = (p.values for p in playground_cells() if p.values[0].endswith(f"{playground}()"))
+    (_, stored), *_ = (
+        p.values for p in playground_cells() if p.values[0].endswith(f"{playground}()")
+    )
     return stored[1]
 
 
