@@ -856,3 +856,18 @@ def test_training_stops_at_the_first_infinite_loss():
 def test_the_training_readout_gives_the_first_and_the_last_loss():
     run = train_line(0.1, 5)
     assert run.text().startswith(f"5 steps: loss {max(run.losses):.3f} → {min(run.losses):.3f}, ")
+
+
+def test_the_learning_rate_slider_runs_from_a_thousandth_to_about_two():
+    rate = training_explorer().controls[0]
+    assert rate.base**rate.min == pytest.approx(1e-3)
+    assert rate.base**rate.max == pytest.approx(2.0, abs=0.01)
+
+
+def test_a_run_that_reaches_an_infinite_loss_still_draws_every_step():
+    playground = training_explorer(learning_rate=10**0.3, steps=100)
+    loss_line = playground.draw()[1].axes[0].lines[0]
+    heights = list(loss_line.get_ydata())
+    assert len(heights) == len(train_line(10**0.3, 100).losses)
+    assert all(math.isfinite(h) for h in heights), "the last step leaves through the top"
+    assert heights[-1] > loss_line.axes.get_ylim()[1]
