@@ -871,3 +871,11 @@ def test_a_run_that_reaches_an_infinite_loss_still_draws_every_step():
     assert len(heights) == len(train_line(10**0.3, 100).losses)
     assert all(math.isfinite(h) for h in heights), "the last step leaves through the top"
     assert heights[-1] > loss_line.axes.get_ylim()[1]
+
+
+def test_backward_again_frees_the_graph_unless_asked_to_keep_it():
+    lab = AccumulationLab(2.0)
+    lab.new_backward(retain_graph=True)
+    lab.backward_again()  # works, but (like backward()) frees the graph by default
+    lab.backward_again()
+    assert lab.actions[-1] == "same y again: error"
