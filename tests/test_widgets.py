@@ -634,3 +634,248 @@ def test_the_vjp_figure_shows_the_jacobian_and_names_its_axes():
     assert low == -high
     for v in [(2.0, 2.0, 2.0), (-2.0, -2.0, -2.0), (2.0, -2.0, 2.0)]:  # the sliders' corners
         assert all(low <= g <= high for g in vjp_state(v).backward_grad), "bars stay in view"
+
+
+# ------------------------------------------------------------- how each figure reads
+
+
+@pytest.fixture
+def plain_matplotlib():
+    """matplotlib's own defaults: a playground's figure must not rely on the course style
+    having been applied (a notebook opened without its set-up cell run)."""
+    import matplotlib
+
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        yield
+
+
+def _colour(artist_colour) -> str:
+    from matplotlib.colors import to_hex
+
+    return to_hex(artist_colour).lower()
+
+
+OKABE_ITO = {"#0072b2", "#e69f00", "#009e73", "#d55e00", "#56b4e9", "#cc79a7", "#f0e442", "#000000"}
+
+
+def test_the_tangent_figure_draws_f_its_tangent_and_the_point(plain_matplotlib):
+    playground = tangent_explorer("x²", 1.0)
+    text, figure = playground.draw()
+    axes = figure.axes[0]
+    curve, tangent, point = axes.lines
+    colours = [_colour(line.get_color()) for line in (curve, tangent, point)]
+    assert set(colours) <= OKABE_ITO and len(set(colours)) == 3, "three colour-blind-safe colours"
+    assert colours[2] == "#000000", "the point is black"
+    assert tangent.get_linestyle() == "--", "the lesson calls the tangent the dashed line"
+    assert curve.get_linestyle() == "-"
+    assert point.get_marker() == "o" and point.get_linestyle() == "None"
+    (legend,) = figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["f(x)", "tangent, slope = x.grad"]
+    assert axes.get_xlabel() == "x"
+    assert axes.get_title() == "f(x) = x², slope at x = 1.00: 2.000"
+    # the curve: f on a fine grid over the slider's range (-3 to 3) and a little more
+    xs, ys = curve.get_xdata(), curve.get_ydata()
+    low, high = axes.get_xlim()
+    assert (xs[0], xs[-1]) == (low, high), "the curve runs from edge to edge"
+    assert low < -3.0 and high > 3.0 and high - low < 7.0
+    assert max(xs[1:] - xs[:-1]) < 0.05, "fine enough to look smooth"
+    assert list(ys) == pytest.approx([float(u) ** 2 for u in xs], abs=1e-12), (
+        "f in double precision"
+    )
+    spare = 0.1 * (max(ys) - min(ys))
+    assert axes.get_ylim() == pytest.approx((min(ys) - spare, max(ys) + spare)), "a tenth spare"
+    # the tangent: through (x, f(x)) with slope f'(x) = 2x, one unit either side of x
+    (x0, x1), (y0, y1) = tangent.get_xdata(), tangent.get_ydata()
+    assert (x0, x1) == pytest.approx((0.0, 2.0))
+    assert (y0, y1) == pytest.approx((1.0 - 2.0, 1.0 + 2.0))
+    assert (list(point.get_xdata()), list(point.get_ydata())) == ([1.0], [1.0])
+    moving = [artist for artist in (curve, tangent, point, axes.title) if artist.get_animated()]
+    assert moving == [tangent, point, axes.title], "only what moves with x is redrawn per move"
+    playground.controls[0].value = "sin(x)"  # a curve below zero too: the same tenth spare
+    ys = curve.get_ydata()
+    spare = 0.1 * (max(ys) - min(ys))
+    assert axes.get_ylim() == pytest.approx((min(ys) - spare, max(ys) + spare))
+
+
+def test_the_tangent_explorer_starts_where_it_is_asked_to():
+    playground = tangent_explorer("sin(x)", -1.0)
+    assert [control.value for control in playground.controls] == ["sin(x)", -1.0]
+    assert playground.draw()[0].startswith("function: sin(x)   x = -1.00")
+
+
+def test_the_grad_mode_explorer_starts_with_the_mode_it_is_given():
+    playground = grad_mode_explorer("w.detach()")
+    assert playground.controls[0].value == "w.detach()"
+    assert playground.draw()[0].startswith("w.detach(): y.grad_fn is None")
+
+
+def test_the_vjp_heat_map_is_readable(plain_matplotlib):
+    from matplotlib.colors import to_rgb
+
+    figure = vjp_explorer().draw()[1]
+    heat, bars = figure.axes
+    (image,) = heat.images
+    assert image.get_cmap().name == "cividis", "a colour map made for colour-blind readers"
+    state = vjp_state((1.0, 1.0, 1.0))
+    assert [list(row) for row in image.get_array()] == [list(row) for row in state.jacobian]
+    assert not any(line.get_visible() for line in heat.get_xgridlines() + heat.get_ygridlines())
+
+    def luminance(rgb):  # WCAG relative luminance
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    for text in heat.texts:
+        j, i = text.get_position()
+        value = state.jacobian[i][j]
+        assert float(text.get_text()) == pytest.approx(value, abs=0.005), (
+            "J[i][j] in row i, column j"
+        )
+        assert (text.get_ha(), text.get_va()) == ("center", "center")
+        cell = image.get_cmap()(image.norm(value))[:3]
+        lighter, darker = sorted([luminance(cell), luminance(to_rgb(text.get_color()))])[::-1]
+        assert (lighter + 0.05) / (darker + 0.05) >= 3, f"{text.get_text()} is hard to read"
+
+
+def test_the_vjp_bars_sit_on_a_zero_line_with_little_spare(plain_matplotlib):
+    figure = vjp_explorer().draw()[1]
+    heat, bars = figure.axes
+    colours = {_colour(bar.get_facecolor()) for bar in bars.patches}
+    assert len(colours) == 1 and colours <= OKABE_ITO
+    assert all(bar.get_animated() for bar in bars.patches), "only the bars move"
+    (zero_line,) = bars.lines
+    assert list(zero_line.get_ydata()) == [0, 0] and _colour(zero_line.get_color()) == "#000000"
+    assert zero_line.get_linewidth() < 1, "a thin line, not a bar"
+    # |v| <= 2 per entry: the largest bar is 2 · (largest absolute column sum of J)
+    jacobian = vjp_state((1.0, 1.0, 1.0)).jacobian
+    largest = 2 * max(sum(abs(row[j]) for row in jacobian) for j in range(3))
+    assert largest < bars.get_ylim()[1] <= 1.1 * largest
+    widths = [axes.get_position(original=True).width for axes in (heat, bars)]
+    assert 1.05 < widths[1] / widths[0] < 1.6, "the bars get a little more room than J"
+
+
+def test_the_training_figure_axes(plain_matplotlib):
+    playground = training_explorer()
+    _, figure = playground.draw()
+    loss_axes, fit_axes = figure.axes
+    (loss_line,) = loss_axes.lines
+    points, fit_line = fit_axes.lines
+    assert loss_axes.get_yscale() == "log"
+    assert (loss_axes.get_xlabel(), loss_axes.get_title()) == ("step", "loss")
+    assert loss_axes.get_xlim() == (0, playground.controls[1].max), "room for the most steps"
+    low, high = loss_axes.get_ylim()
+    losses = train_line().losses
+    assert low < min(losses) and max(losses) < high, "the default run fits"
+    assert fit_axes.get_title() == "data and fitted line"
+    x, y = regression_data()
+    assert list(points.get_xdata()) == x.tolist() and list(points.get_ydata()) == y.tolist()
+    assert points.get_marker() == "o" and points.get_linestyle() == "None"
+    assert points.get_markersize() < fit_line.get_linewidth() * 3, "small dots under the line"
+    low, high = fit_axes.get_ylim()
+    assert low < min(y.tolist()) and max(y.tolist()) < high, "every data point in view"
+    colours = [_colour(line.get_color()) for line in (loss_line, points, fit_line)]
+    assert set(colours) <= OKABE_ITO and colours[1] != colours[2]
+    assert loss_line.get_animated() and fit_line.get_animated() and not points.get_animated()
+
+
+def test_the_controls_show_their_whole_labels():
+    rate, _, forget = training_explorer().controls
+    assert rate.style.description_width == "initial", "'learning rate', not 'learning r…'"
+    assert forget.indent is False
+    *buttons, retain = accumulation_explorer().controls
+    assert [button.layout.width for button in buttons] == ["auto"] * 3
+    assert retain.indent is False
+
+
+def test_the_accumulation_plot_joins_its_points(plain_matplotlib):
+    playground = accumulation_explorer()
+    line = playground.draw()[1].axes[0].lines[0]
+    assert line.get_linestyle() == "-" and _colour(line.get_color()) in OKABE_ITO
+
+
+def test_the_stepper_buttons_carry_step_and_undo_icons():
+    # Font Awesome names, which are case-sensitive: a wrong one shows an empty button face
+    next_button, reset_button = backward_stepper().controls
+    assert (next_button.icon, reset_button.icon) == ("step-forward", "undo")
+
+
+def test_clicking_next_step_after_the_last_step_shows_no_error():
+    InteractiveShell.instance()
+    playground = backward_stepper()
+    next_button = playground.controls[0]
+    for _ in range(4):  # y = a·b + a: four backward functions
+        next_button.click()
+    done = playground.items[0]
+    assert done.endswith("would give it.")
+    with capture_output() as captured:
+        next_button.click()
+    assert "Error" not in captured.stdout + captured.stderr
+    assert "StopIteration" not in captured.stdout + captured.stderr
+    assert playground.items[0] == done
+
+
+def test_the_backward_again_error_says_why_and_both_fixes():
+    lab = AccumulationLab(2.0)
+    lab.new_backward()
+    lab.backward_again()
+    assert lab.message == (
+        "RuntimeError: Trying to backward through the graph a second time. "
+        "The first backward() freed the values the graph saved (x, for x²). "
+        "Tick retain_graph=True before the first backward() to keep them, or build a new y."
+    )
+
+
+def test_the_lab_names_every_action_it_ran():
+    lab = AccumulationLab(2.0)
+    lab.new_backward(retain_graph=True)
+    lab.backward_again()
+    lab.zero()
+    assert lab.actions == ["new y, backward()", "same y, backward()", "zero_()"]
+    assert lab.history == [4.0, 8.0, 0.0]
+
+
+def test_a_run_has_diverged_once_its_loss_ends_ten_times_higher_than_it_began():
+    # learning rate 1.5: each step multiplies the loss by about four (1, 1.5, 6, 24, ... times)
+    losses = train_line(1.5, 10).losses
+    steps = next(n for n in range(1, 11) if losses[n - 1] > 10 * losses[0])
+    crossed, before = train_line(1.5, steps), train_line(1.5, steps - 1)
+    assert crossed.diverged and not before.diverged
+    assert crossed.text() == (
+        f"diverged: the loss grew to {max(crossed.losses):.3g} in {steps} steps. "
+        "The learning rate is too large: each step overshoots the minimum."
+    )
+
+
+def test_training_stops_at_the_first_infinite_loss():
+    run = train_line(10**0.3, 100)  # the slider's largest learning rate
+    assert math.isinf(run.losses[-1]) and all(math.isfinite(v) for v in run.losses[:-1])
+    assert len(run.losses) < 100 and run.diverged
+    assert run.text().startswith(f"diverged: the loss grew to inf in {len(run.losses)} steps.")
+
+
+def test_the_training_readout_gives_the_first_and_the_last_loss():
+    run = train_line(0.1, 5)
+    assert run.text().startswith(f"5 steps: loss {max(run.losses):.3f} → {min(run.losses):.3f}, ")
+
+
+def test_the_learning_rate_slider_runs_from_a_thousandth_to_about_two():
+    rate = training_explorer().controls[0]
+    assert rate.base**rate.min == pytest.approx(1e-3)
+    assert rate.base**rate.max == pytest.approx(2.0, abs=0.01)
+
+
+def test_a_run_that_reaches_an_infinite_loss_still_draws_every_step():
+    playground = training_explorer(learning_rate=10**0.3, steps=100)
+    loss_line = playground.draw()[1].axes[0].lines[0]
+    heights = list(loss_line.get_ydata())
+    assert len(heights) == len(train_line(10**0.3, 100).losses)
+    assert all(math.isfinite(h) for h in heights), "the last step leaves through the top"
+    assert heights[-1] > loss_line.axes.get_ylim()[1]
+
+
+def test_backward_again_frees_the_graph_unless_asked_to_keep_it():
+    lab = AccumulationLab(2.0)
+    lab.new_backward(retain_graph=True)
+    lab.backward_again()  # works, but (like backward()) frees the graph by default
+    lab.backward_again()
+    assert lab.actions[-1] == "same y again: error"

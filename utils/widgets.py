@@ -568,7 +568,8 @@ class TrainingRun:
     Attributes:
         losses: the mean squared error before each step.
         weight, bias: the fitted line's slope and intercept.
-        diverged: True if the loss became infinite or not a number.
+        diverged: True if the loss became infinite or not a number, or ended more than
+            ten times higher than it started.
     """
 
     losses: tuple[float, ...]
