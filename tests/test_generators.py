@@ -1,0 +1,307 @@
+"""The generators' commands, run on a small course of two notebooks in a temporary folder.
+
+Each test calls ``tools/course.py``'s ``main`` as a maintainer, teacher or learner would from
+the command line, and checks the files it writes and the lines it prints. The real course is
+never touched: the module's folders are pointed at the temporary copy.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import tools.course as course
+
+BINDER = "https://mybinder.org/v2/gh/autograd-hands-on/autograd-hands-on/stable"
+COLAB = "https://colab.research.google.com/github/autograd-hands-on/autograd-hands-on/blob/stable"
+README = (
+    "# A small course\n\n<!-- badges:start -->\nold badges\n<!-- badges:end -->\n\n"
+    "Some words a maintainer wrote.\n\n<!-- course-map:start -->\nold map\n"
+    "<!-- course-map:end -->\n\nThe end.\n"
+)
+
+
+def lesson(number: int, title: str, exercise: str) -> nbformat.NotebookNode:
+    """A notebook shaped like the course's: title, set-up, a prediction, an exercise, Next."""
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    cells = [
+        md(f"# {number:02d} · {title}\n\nWhat this notebook is about."),
+        md("## Set-up"),
+        code("import math\n\nfrom utils.checks import check, hint, solution"),
+        md("Predict what the next cell prints."),
+        code(
+            "print(2 + 2)",
+            metadata={"tags": ["predict-answer"]},
+            outputs=[nbformat.v4.new_output("stream", name="stdout", text="4\n")],
+            execution_count=2,
+        ),
+        md("It prints 4: the answer.", metadata={"tags": ["predict-answer"]}),
+        md(f"## Exercise: `{exercise}`\n\nWrite it. Run `solution({exercise})` to see one."),
+        code(
+            f"def {exercise}(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n"
+            f"\n\ncheck({exercise})"
+        ),
+        code(f"# hint({exercise})\n# solution({exercise})"),
+        md("## Next\n\nTo be generated."),
+    ]
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch) -> Path:
+    """A course of two notebooks and a README in ``tmp_path``, which the generators now use."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nbformat.write(lesson(1, "First steps", "double"), notebooks / "01_first.ipynb")
+    nbformat.write(lesson(2, "Second steps", "triple"), notebooks / "02_second.ipynb")
+    (tmp_path / "README.md").write_text(README, encoding="utf-8")
+    for name, value in {
+        "ROOT": tmp_path,
+        "NOTEBOOKS": notebooks,
+        "README": tmp_path / "README.md",
+        "STUDENT": notebooks / "student",
+        "WORKSPACE": tmp_path / "my-work",
+        "ASSIGNMENT_FOLDER": tmp_path / "_nbgrader",
+    }.items():
+        monkeypatch.setattr(course, name, value)
+    return tmp_path
+
+
+def run(capsys, *argv: str) -> tuple[int, list[str], str]:
+    """Run one command: its exit status, its printed lines, and what it said on stderr."""
+    status = course.main(list(argv))
+    said = capsys.readouterr()
+    return status, said.out.splitlines(), said.err
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def snapshot(root: Path) -> dict:
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# ----------------------------------------------------------------------------- navigation
+
+
+def test_navigation_writes_next_links_the_map_and_the_student_edition(root, capsys):
+    status, out, _ = run(capsys, "check-navigation")
+    assert status == 1
+    assert out[0].startswith("out of date (run: make outputs): ")
+    for stale in ["notebooks/01_first.ipynb", "README.md", "notebooks/student/02_second.ipynb"]:
+        assert stale in out[0].split()
+
+    status, out, _ = run(capsys, "navigation")
+    assert status == 0
+    assert out == [
+        "updated: notebooks/01_first.ipynb",
+        "updated: notebooks/02_second.ipynb",
+        "updated: README.md",
+        "generated: notebooks/student/01_first.ipynb",
+        "generated: notebooks/student/02_second.ipynb",
+    ]
+    first, second = read(root / "notebooks/01_first.ipynb"), read(root / "notebooks/02_second.ipynb")
+    assert first.cells[-1].source.startswith(
+        "## Next\n\nContinue with [02 · Second steps](02_second.ipynb).\n\nWhen you move on"
+    )
+    assert second.cells[-1].source.startswith(
+        "## Next\n\nThis is the last notebook: well done. "
+        "Back to the [first notebook](01_first.ipynb).\n\nWhen you move on"
+    )
+    assert "stops this notebook's kernel" in first.cells[-1].source
+    assert first.cells[0].source.startswith(
+        f"# 01 · First steps\n\n[![Open in Colab]({course.COLAB_BADGE_IMAGE})]"
+        f"({COLAB}/notebooks/01_first.ipynb)\n\nWhat this notebook is about."
+    )
+    assert first.cells[2].source.startswith(course.BOOTSTRAP + "\nimport math")
+    kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in first.cells]
+    assert kinds == [
+        "slide",  # the title
+        "slide",  # a section
+        None,  # code stays with the prose above it
+        "subslide",
+        None,
+        "subslide",
+        "slide",
+        None,
+        "skip",  # the hidden hint and solution
+        "slide",
+    ]
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# A small course\n\n<!-- badges:start -->\n[![Binder]")
+    assert f"({BINDER}?urlpath=lab/tree/notebooks/01_first.ipynb)" in readme.split("\n")[3]
+    assert "Some words a maintainer wrote." in readme and readme.endswith("The end.\n")
+    rows = [line for line in readme.splitlines() if line.startswith("| 0")]
+    assert len(rows) == 2
+    assert rows[0].startswith("| 01 | [First steps](notebooks/01_first.ipynb) | [complete](")
+    assert f"[student]({BINDER}?urlpath=lab/tree/notebooks/student/02_second.ipynb)" in rows[1]
+    assert f"[student]({COLAB}/notebooks/student/02_second.ipynb)" in rows[1]
+    assert "old map" not in readme and "old badges" not in readme
+
+    student = read(root / "notebooks/student/01_first.ipynb")
+    assert "Student edition" in student.cells[0].source
+    assert f"({COLAB}/notebooks/student/01_first.ipynb)" in student.cells[0].source
+    exercise = student.cells[7].source
+    assert "return 2 * x" not in exercise and "    raise NotImplementedError\n" in exercise
+    assert student.cells[5].source.startswith("<details>")
+    assert student.cells[4].outputs == []
+
+    before = snapshot(root)
+    assert run(capsys, "navigation") == (0, [], "")
+    assert run(capsys, "check-navigation") == (0, [], "")
+    assert snapshot(root) == before, "a second run changes nothing"
+
+
+def test_navigation_needs_a_next_cell_and_says_which_notebook_lacks_it(root, capsys):
+    path = root / "notebooks/02_second.ipynb"
+    notebook = read(path)
+    notebook.cells.pop()
+    nbformat.write(notebook, path)
+    before = snapshot(root)
+    status, out, err = run(capsys, "navigation")
+    assert (status, out) == (1, [])
+    assert err == "02_second.ipynb: the last cell must be a markdown '## Next' cell\n"
+    assert snapshot(root) == before
+
+
+def test_a_hand_edited_student_notebook_stops_navigation_before_any_write(root, capsys):
+    run(capsys, "navigation")
+    mine = root / "notebooks/student/01_first.ipynb"
+    edited = read(mine)
+    edited.cells[7].source = "def double(x):\n    return x + x  # my answer"
+    nbformat.write(edited, mine)
+    course_notebook = root / "notebooks/01_first.ipynb"
+    changed = read(course_notebook)
+    changed.cells[3].source = "Predict, then run the next cell."
+    nbformat.write(changed, course_notebook)
+    before = snapshot(root)
+    status, out, err = run(capsys, "navigation")
+    assert (status, out) == (1, [])
+    assert err.startswith(
+        "Stopped, nothing changed: notebooks/student/01_first.ipynb was edited by hand, and "
+        "this command would replace it. Your own work belongs in my-work/"
+    )
+    assert err.count("\n") == 1
+    assert snapshot(root) == before
+
+
+def test_a_left_over_student_notebook_is_removed_only_if_generated(root, capsys):
+    run(capsys, "navigation")
+    student = root / "notebooks/student"
+    generated = read(student / "01_first.ipynb")
+    course.write_generated(generated, student / "03_removed.ipynb")
+    mine = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('mine')")])
+    nbformat.write(mine, student / "04_mine.ipynb")
+    nbformat.write(mine, student / "Untitled.ipynb")
+    status, out, _ = run(capsys, "navigation")
+    assert status == 0
+    assert out == [
+        "left alone: notebooks/student/04_mine.ipynb (no course notebook of that name; "
+        "not generated)",
+        "removed: notebooks/student/03_removed.ipynb",
+    ]
+    assert not (student / "03_removed.ipynb").exists()
+    assert read(student / "04_mine.ipynb").cells[0].source == "print('mine')"
+    assert (student / "Untitled.ipynb").exists()
+
+
+def test_a_student_notebook_from_the_committed_course_notebook_is_not_a_hand_edit(root, capsys):
+    """An edition made by an older generator (no fingerprint) from the committed notebook."""
+    git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    subprocess.run([*git, "add", "notebooks"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "course"], cwd=root, check=True)
+    student = root / "notebooks/student"
+    student.mkdir()
+    committed = read(root / "notebooks/01_first.ipynb")
+    for fold_answers in (True, False):
+        older = course.student_edition(committed, fold_answers=fold_answers)
+        del older.metadata[course.MARK]
+        nbformat.write(older, student / "01_first.ipynb")
+        assert not course.edited_by_hand(student / "01_first.ipynb")
+    older.cells[7].source += "\n# a learner's note"
+    nbformat.write(older, student / "01_first.ipynb")
+    assert course.edited_by_hand(student / "01_first.ipynb")
+    # Not a student notebook: no committed edition to compare with.
+    other = root / "elsewhere.ipynb"
+    nbformat.write(course.student_edition(committed), other)
+    assert course.committed_student_editions(other) == []
+    assert course.edited_by_hand(other)
+
+
+def test_a_generated_notebook_that_is_no_notebook_any_more_is_a_hand_edit(root):
+    conflict = root / "notebooks/student/01_first.ipynb"
+    conflict.parent.mkdir()
+    conflict.write_text("<<<<<<< HEAD\n", encoding="utf-8")
+    assert course.edited_by_hand(conflict)
+    assert not course.edited_by_hand(conflict.parent / "02_second.ipynb"), "missing: nothing lost"
+
+
+# ------------------------------------------------------------------------------ workspace
+
+
+def test_workspace_copies_the_student_edition_once_and_keeps_the_learners_work(root, capsys):
+    run(capsys, "navigation")
+    student = root / "notebooks/student"
+    status, out, _ = run(capsys, "workspace")
+    assert status == 0
+    assert out == [
+        "my-work/: your own copy of the student edition (2 notebooks). Work there: course "
+        "commands and updates never change it."
+    ]
+    work = root / "my-work"
+    for name in ["01_first.ipynb", "02_second.ipynb"]:
+        assert (work / name).read_bytes() == (student / name).read_bytes()
+
+    (work / "01_first.ipynb").write_text("my own answers", encoding="utf-8")
+    (work / "02_second.ipynb").unlink()
+    assert run(capsys, "workspace", str(work))[1] == [
+        "my-work/: added 02_second.ipynb; the notebooks you already had are as you left them."
+    ]
+    assert (work / "01_first.ipynb").read_text(encoding="utf-8") == "my own answers"
+    assert run(capsys, "workspace", str(work))[1] == [
+        "my-work/: nothing new; your notebooks are as you left them."
+    ]
+
+    elsewhere = root / "deep" / "mine"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "Untitled.ipynb").write_text("{}", encoding="utf-8")
+    assert run(capsys, "workspace", str(elsewhere))[1] == [
+        "mine/: added 01_first.ipynb, 02_second.ipynb; the notebooks you already had are as "
+        "you left them."
+    ]
+    assert (elsewhere / "Untitled.ipynb").read_text(encoding="utf-8") == "{}"
+
+
+# ---------------------------------------------------------------------------- static site
+
+
+def test_site_writes_an_index_and_one_page_per_notebook(root, capsys):
+    run(capsys, "navigation")
+    site = root / "public"
+    status, out, _ = run(capsys, "site", str(site))
+    assert (status, out) == (0, [f"wrote 3 pages to {site}"])
+    assert sorted(p.name for p in site.iterdir()) == ["01_first.html", "02_second.html", "index.html"]
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert index.startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert "<title>Autograd, hands-on</title>" in index
+    assert (
+        '<ol>\n<li><a href="01_first.html">01 · First steps</a></li>\n'
+        '<li><a href="02_second.html">02 · Second steps</a></li>\n</ol>'
+    ) in index
+    page = (site / "01_first.html").read_text(encoding="utf-8")
+    assert 'href="02_second.html"' in page and "02_second.ipynb" not in page
+    assert "colab-badge.svg" not in page, "the site loads nothing from the network"
+    assert f'href="{COLAB}/notebooks/01_first.ipynb"' in page
+    assert "<title>01_first</title>" in page
+
+
+def test_site_goes_to_site_folder_unless_told(root, capsys, monkeypatch):
+    built = []
+    monkeypatch.setattr(course, "build_site", lambda target: built.append(target) or [target])
+    assert run(capsys, "site") == (0, [f"wrote 1 pages to {root / '_site'}"], "")
+    assert built == [root / "_site"]
