@@ -305,3 +305,199 @@ def test_site_goes_to_site_folder_unless_told(root, capsys, monkeypatch):
     monkeypatch.setattr(course, "build_site", lambda target: built.append(target) or [target])
     assert run(capsys, "site") == (0, [f"wrote 1 pages to {root / '_site'}"], "")
     assert built == [root / "_site"]
+
+
+# ----------------------------------------------------------------------------- assignment
+
+
+def test_assignment_source_only_writes_the_nbgrader_source_and_a_config(root, capsys):
+    folder = root / "grading"
+    status, out, _ = run(capsys, "assignment", str(folder), "--name", "week-1", "--source-only")
+    assert (status, out) == (0, [f"nbgrader assignment 'week-1' in {folder}: 2 notebooks in source/week-1/"])
+    source = folder / "source" / "week-1"
+    assert sorted(p.name for p in source.iterdir()) == ["01_first.ipynb", "02_second.ipynb"]
+    config = (folder / "nbgrader_config.py").read_text(encoding="utf-8")
+    assert 'c.CourseDirectory.course_id = "autograd-hands-on"' in config
+
+    graded = read(source / "01_first.ipynb")
+    sources = [c.source for c in graded.cells]
+    assert "> **Assignment.**" in sources[0] and sources[0].startswith("# 01 · First steps\n")
+    assert "from utils.checks import check, hint\n" in sources[2] + "\n"
+    assert not any("solution(" in s for s in sources), "nbgrader hides the solutions"
+    assert sources[6] == "## Exercise: `double`\n\nWrite it."
+    exercise = sources.index(next(s for s in sources if "### BEGIN SOLUTION" in s))
+    assert graded.cells[exercise].metadata["nbgrader"]["solution"] is True
+    assert sources[exercise + 1] == "# hint(double)"
+    assert sources[exercise + 2].endswith("assert_correct(double)")
+    assert sources[exercise + 2].startswith("# Graded (1 point): an error here means double")
+    assert [c.id for c in graded.cells] == [f"cell-{n:02d}" for n in range(len(graded.cells))]
+    assert graded.metadata["course"]["edition"] == "assignment"
+
+    # A teacher's own settings are kept when the assignment is written again.
+    (folder / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    run(capsys, "assignment", str(folder), "--name", "week-1", "--source-only")
+    assert (folder / "nbgrader_config.py").read_text(encoding="utf-8") == "c = get_config()\n"
+
+
+def test_a_graded_cell_worth_two_points_says_points():
+    cell = course.graded_cell("double", points=2)
+    assert cell.source.startswith("# Graded (2 points): an error here means double is not")
+    assert cell.metadata["nbgrader"]["points"] == 2
+    assert cell.metadata["nbgrader"]["locked"] is True
+
+
+def test_an_exercise_without_a_hint_cell_is_followed_by_its_graded_cell(root):
+    notebook = lesson(1, "First steps", "double")
+    del notebook.cells[8]  # the hint cell
+    graded = course.assignment_edition(notebook)
+    sources = [c.source for c in graded.cells]
+    exercise = next(i for i, s in enumerate(sources) if "### BEGIN SOLUTION" in s)
+    assert sources[exercise + 1].endswith("assert_correct(double)")
+    assert sources[exercise + 2].startswith("## Next")
+
+
+def fake_nbgrader(root: Path, monkeypatch, script: str) -> Path:
+    """Put an ``nbgrader`` command beside a stand-in Python, as a virtual environment has it."""
+    bin_folder = root / "env" / "bin"
+    bin_folder.mkdir(parents=True)
+    nbgrader = bin_folder / "nbgrader"
+    nbgrader.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+    nbgrader.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(bin_folder / "python"))
+    return bin_folder
+
+
+def test_assignment_releases_with_nbgraders_own_command(root, capsys, monkeypatch):
+    bin_folder = fake_nbgrader(
+        root, monkeypatch, 'echo "$*" > called; echo "$PATH" >> called; pwd >> called\n'
+    )
+    status, out, _ = run(capsys, "assignment")
+    folder = root / "_nbgrader"
+    assert (status, out) == (
+        0,
+        [
+            f"nbgrader assignment 'autograd-hands-on' in {folder}: 2 notebooks in "
+            "source/autograd-hands-on/ and release/autograd-hands-on/"
+        ],
+    )
+    arguments, path, cwd = (folder / "called").read_text(encoding="utf-8").splitlines()
+    assert arguments == "generate_assignment autograd-hands-on --force"
+    assert path.split(":")[0] == str(bin_folder), "nbgrader finds alembic beside it"
+    assert Path(cwd) == folder
+    assert (folder / "source" / "autograd-hands-on" / "02_second.ipynb").exists()
+
+
+def test_a_failed_release_says_what_nbgrader_said(root, capsys, monkeypatch):
+    fake_nbgrader(root, monkeypatch, "echo 'early noise' >&2; echo 'no such course' >&2; exit 3\n")
+    status, out, err = run(capsys, "assignment", str(root / "g"), "--name", "w")
+    assert (status, out) == (1, [])
+    assert err == "nbgrader generate_assignment failed:\nearly noise\nno such course\n\n"
+
+
+def test_without_nbgrader_the_source_is_written_and_the_message_says_how_to_release(
+    root, capsys, monkeypatch
+):
+    monkeypatch.setattr(sys, "executable", str(root / "nowhere" / "python"))
+    status, out, err = run(capsys, "assignment", str(root / "g"), "--name", "w")
+    assert (status, out) == (1, [])
+    assert err.startswith("nbgrader is not installed here: pip install -e '.[test]' brings it")
+    assert err.count("\n") == 1
+    assert (root / "g" / "source" / "w" / "01_first.ipynb").exists()
+
+
+# -------------------------------------------------------------------------------- outputs
+
+
+class FakeClient:
+    """Runs a notebook as a kernel would, without one: every print arrives in two pieces."""
+
+    def __init__(self, notebook, working_directory, timeout=600):
+        self.notebook, self.working_directory = notebook, working_directory
+        FakeClient.runs.append((notebook, working_directory))
+
+    def execute(self):
+        count = 0
+        for cell in self.notebook.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, "run from scratch"
+                count += 1
+                cell.execution_count = count
+                cell.outputs = [
+                    nbformat.v4.new_output("stream", name="stdout", text=f"cell {count} "),
+                    nbformat.v4.new_output("stream", name="stdout", text="done\n"),
+                ]
+        self.notebook.metadata["widgets"] = {"state": "from this run"}
+        for cell in self.notebook.cells:
+            cell.metadata["execution"] = {"shell.execute_reply": "2026-11-29T02:00:00Z"}
+
+
+@pytest.fixture
+def fake_kernel(monkeypatch):
+    FakeClient.runs = []
+    monkeypatch.setattr(course, "make_client", FakeClient)
+    return FakeClient.runs
+
+
+def test_outputs_stores_a_fresh_runs_outputs_in_normalised_form(root, capsys, fake_kernel):
+    run(capsys, "navigation")
+    first = root / "notebooks/01_first.ipynb"
+    status, out, _ = run(capsys, "outputs", str(first))
+    assert (status, out) == (0, ["stored outputs: notebooks/01_first.ipynb"])
+    assert [directory for _, directory in fake_kernel] == [first.parent]
+    stored = read(first)
+    assert stored.metadata == course.METADATA, "no widget state, this machine's kernel"
+    code = [c for c in stored.cells if c.cell_type == "code"]
+    assert [c.outputs[0].text for c in code] == [f"cell {n} done\n" for n in (1, 2, 3, 4)]
+    assert all(len(c.outputs) == 1 and "execution" not in c.metadata for c in code)
+
+
+def test_outputs_of_the_student_edition_keep_its_mark_and_hide_predicted_answers(
+    root, capsys, fake_kernel
+):
+    run(capsys, "navigation")
+    status, out, _ = run(capsys, "outputs")
+    assert status == 0
+    assert out == [
+        f"stored outputs: notebooks/{name}"
+        for name in [
+            "01_first.ipynb",
+            "02_second.ipynb",
+            "student/01_first.ipynb",
+            "student/02_second.ipynb",
+        ]
+    ]
+    student = read(root / "notebooks/student/01_first.ipynb")
+    assert student.metadata["course"]["edition"] == "student"
+    assert student.cells[4].outputs == [] and student.cells[4].execution_count is None
+    assert student.cells[2].outputs[0].text == "cell 1 done\n"
+    complete = read(root / "notebooks/01_first.ipynb")
+    assert complete.cells[4].outputs[0].text == "cell 2 done\n", "the complete edition shows it"
+    assert "course" not in complete.metadata
+    assert run(capsys, "check-navigation")[0] == 0, "outputs leave the student edition current"
+
+
+def test_outputs_refuses_a_hand_edited_student_notebook_before_running_anything(
+    root, capsys, fake_kernel
+):
+    run(capsys, "navigation")
+    mine = root / "notebooks/student/02_second.ipynb"
+    edited = read(mine)
+    edited.cells[7].source = "def triple(x):\n    return 3 * x"
+    nbformat.write(edited, mine)
+    before = snapshot(root)
+    status, out, err = run(capsys, "outputs", str(root / "notebooks/01_first.ipynb"), str(mine))
+    assert (status, out, fake_kernel) == (1, [], [])
+    assert err.startswith("Stopped, nothing changed: notebooks/student/02_second.ipynb was edited")
+    assert snapshot(root) == before
+
+
+def test_outputs_names_every_notebook_that_is_not_the_courses(root, capsys, fake_kernel):
+    stray = [root / "notes.ipynb", root / "notebooks" / "draft.ipynb"]
+    for path in stray:
+        nbformat.write(nbformat.v4.new_notebook(), path)
+    status, out, err = run(capsys, "outputs", *map(str, stray), str(root / "notebooks/01_first.ipynb"))
+    assert (status, out, fake_kernel) == (1, [], [])
+    assert err.startswith(
+        "Stopped, nothing changed: notes.ipynb, notebooks/draft.ipynb is not a course notebook "
+        "(notebooks/NN_name.ipynb or notebooks/student/NN_name.ipynb); outputs stores only theirs."
+    )
