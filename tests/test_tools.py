@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from tools.course import CourseError, MarkerError, add_colab_parts, main, splice
+from tools.course import CourseError, MarkerError, add_colab_parts, main, make_client, splice
 
 START, END = "<!-- map:start -->", "<!-- map:end -->"
 
@@ -51,3 +51,24 @@ def test_main_turns_an_error_into_one_line_and_exit_status_1(tmp_path, capsys):
     assert said.err.count("\n") == 1 and "Traceback" not in said.err
     assert "notes.ipynb is not a course notebook" in said.err
     assert stranger.read_bytes() == before
+
+
+def test_the_kernel_client_runs_a_notebook_in_its_folder_and_keeps_what_nbval_sees(tmp_path):
+    """One fresh kernel: the working directory is the notebook's folder, a print inside an
+    Output widget stays a cell output (as nbval records it), and no timings or widget state."""
+    code = nbformat.v4.new_code_cell
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            code("import os\nprint(os.getcwd())"),
+            code(
+                "import ipywidgets\nfrom IPython.display import display\n\n"
+                "shown = ipywidgets.Output()\ndisplay(shown)\nwith shown:\n    print('inside')"
+            ),
+        ]
+    )
+    make_client(notebook, tmp_path, timeout=60).execute()
+    assert notebook.cells[0].outputs[0].text == f"{tmp_path}\n"
+    texts = [o.get("text") for o in notebook.cells[1].outputs if o.output_type == "stream"]
+    assert texts == ["inside\n"]
+    assert "widgets" not in notebook.metadata, "no widget state"
+    assert all("execution" not in cell.metadata for cell in notebook.cells), "no timings"
