@@ -142,6 +142,8 @@ def test_navigation_writes_next_links_the_map_and_the_student_edition(root, caps
     assert f"[student]({COLAB}/notebooks/student/02_second.ipynb)" in rows[1]
     assert "old map" not in readme and "old badges" not in readme
 
+    text = (root / "notebooks/student/01_first.ipynb").read_text(encoding="utf-8")
+    assert text.endswith("}\n") and not text.endswith("\n\n"), "one final newline, as git likes"
     student = read(root / "notebooks/student/01_first.ipynb")
     assert "Student edition" in student.cells[0].source
     assert f"({COLAB}/notebooks/student/01_first.ipynb)" in student.cells[0].source
@@ -444,6 +446,7 @@ def test_outputs_stores_a_fresh_runs_outputs_in_normalised_form(root, capsys, fa
     status, out, _ = run(capsys, "outputs", str(first))
     assert (status, out) == (0, ["stored outputs: notebooks/01_first.ipynb"])
     assert [directory for _, directory in fake_kernel] == [first.parent]
+    assert first.read_text(encoding="utf-8").endswith("}\n")
     stored = read(first)
     assert stored.metadata == course.METADATA, "no widget state, this machine's kernel"
     code = [c for c in stored.cells if c.cell_type == "code"]

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from tools.course import CourseError, MarkerError, add_colab_parts, main, make_client, splice
+from tools.course import CourseError, MarkerError, add_colab_parts, main, make_client, splice, title_of
 
 START, END = "<!-- map:start -->", "<!-- map:end -->"
 
@@ -33,7 +33,18 @@ def test_splice_refuses_a_missing_doubled_or_reversed_marker(readme, said):
     with pytest.raises(MarkerError, match="README.md") as refused:
         splice(readme, START, END, "new")
     assert said in str(refused.value)
+    assert str(refused.value).startswith("README.md"), "the message names the file first"
     assert "\n" not in str(refused.value), "one line"
+
+
+def test_splice_fills_an_empty_block():
+    assert splice(f"a\n{START}{END}\nb", START, END, "\nmap\n") == f"a\n{START}\nmap\n{END}\nb"
+
+
+def test_a_notebook_without_cells_has_an_empty_title():
+    assert title_of(nbformat.v4.new_notebook()) == ""
+    heading = nbformat.v4.new_markdown_cell("#  03 · Slopes \n\nText")
+    assert title_of(nbformat.v4.new_notebook(cells=[heading])) == "03 · Slopes"
 
 
 def test_a_notebook_without_a_set_up_cell_is_an_error_not_an_exit():
