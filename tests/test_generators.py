@@ -5,6 +5,7 @@ the command line, and checks the files it writes and the lines it prints. The re
 never touched: the module's folders are pointed at the temporary copy.
 """
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -191,11 +192,24 @@ def test_a_hand_edited_student_notebook_stops_navigation_before_any_write(root, 
     assert snapshot(root) == before
 
 
+def test_a_student_notebook_holding_what_would_be_written_is_replaced_without_complaint(
+    root, capsys
+):
+    run(capsys, "navigation")
+    copied = root / "notebooks/student/01_first.ipynb"
+    notebook = read(copied)
+    notebook.metadata = {}  # the same cells, without the generator's mark
+    nbformat.write(notebook, copied)
+    assert run(capsys, "navigation") == (0, ["generated: notebooks/student/01_first.ipynb"], "")
+    assert read(copied).metadata["course"]["edition"] == "student"
+
+
 def test_a_left_over_student_notebook_is_removed_only_if_generated(root, capsys):
     run(capsys, "navigation")
     student = root / "notebooks/student"
     generated = read(student / "01_first.ipynb")
     course.write_generated(generated, student / "03_removed.ipynb")
+    course.write_generated(generated, student / "05_removed_too.ipynb")
     mine = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('mine')")])
     nbformat.write(mine, student / "04_mine.ipynb")
     nbformat.write(mine, student / "Untitled.ipynb")
@@ -205,8 +219,10 @@ def test_a_left_over_student_notebook_is_removed_only_if_generated(root, capsys)
         "left alone: notebooks/student/04_mine.ipynb (no course notebook of that name; "
         "not generated)",
         "removed: notebooks/student/03_removed.ipynb",
+        "removed: notebooks/student/05_removed_too.ipynb",
     ]
     assert not (student / "03_removed.ipynb").exists()
+    assert not (student / "05_removed_too.ipynb").exists()
     assert read(student / "04_mine.ipynb").cells[0].source == "print('mine')"
     assert (student / "Untitled.ipynb").exists()
 
@@ -269,6 +285,8 @@ def test_workspace_copies_the_student_edition_once_and_keeps_the_learners_work(r
         "my-work/: nothing new; your notebooks are as you left them."
     ]
 
+    nested = root / "courses" / "autograd"
+    assert run(capsys, "workspace", str(nested))[1][0].startswith("autograd/: your own copy")
     elsewhere = root / "deep" / "mine"
     elsewhere.mkdir(parents=True)
     (elsewhere / "Untitled.ipynb").write_text("{}", encoding="utf-8")
@@ -389,6 +407,23 @@ def test_assignment_releases_with_nbgraders_own_command(root, capsys, monkeypatc
     assert (folder / "source" / "autograd-hands-on" / "02_second.ipynb").exists()
 
 
+def test_release_finds_nbgrader_even_without_a_path(root, capsys, monkeypatch):
+    bin_folder = fake_nbgrader(root, monkeypatch, 'echo "$PATH" > called\n')
+    monkeypatch.delenv("PATH")
+    assert run(capsys, "assignment", str(root / "g"))[0] == 0
+    assert (root / "g" / "called").read_text(encoding="utf-8") == f"{bin_folder}:\n"
+
+
+def test_a_failed_release_keeps_the_end_of_a_long_message(root, capsys, monkeypatch):
+    fake_nbgrader(
+        root,
+        monkeypatch,
+        "head -c 600 /dev/zero | tr '\\0' a >&2; head -c 2000 /dev/zero | tr '\\0' b >&2; exit 1\n",
+    )
+    status, _, err = run(capsys, "assignment", str(root / "g"))
+    assert (status, err) == (1, "nbgrader generate_assignment failed:\n" + "b" * 2000 + "\n")
+
+
 def test_a_failed_release_says_what_nbgrader_said(root, capsys, monkeypatch):
     fake_nbgrader(root, monkeypatch, "echo 'early noise' >&2; echo 'no such course' >&2; exit 3\n")
     status, out, err = run(capsys, "assignment", str(root / "g"), "--name", "w")
@@ -486,6 +521,7 @@ def test_outputs_refuses_a_hand_edited_student_notebook_before_running_anything(
     mine = root / "notebooks/student/02_second.ipynb"
     edited = read(mine)
     edited.cells[7].source = "def triple(x):\n    return 3 * x"
+    edited.metadata = {}  # saved by a tool that keeps no notebook metadata
     nbformat.write(edited, mine)
     before = snapshot(root)
     status, out, err = run(capsys, "outputs", str(root / "notebooks/01_first.ipynb"), str(mine))
@@ -504,3 +540,35 @@ def test_outputs_names_every_notebook_that_is_not_the_courses(root, capsys, fake
         "Stopped, nothing changed: notes.ipynb, notebooks/draft.ipynb is not a course notebook "
         "(notebooks/NN_name.ipynb or notebooks/student/NN_name.ipynb); outputs stores only theirs."
     )
+
+
+# ------------------------------------------------------------------------------ --help
+
+
+def help_of(capsys, *argv: str) -> str:
+    """What ``--help`` prints, on a terminal wide enough that no line wraps."""
+    with pytest.raises(SystemExit) as done:
+        course.main([*argv, "--help"])
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_help_describes_every_command_of_the_module_docstring(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    said = help_of(capsys)
+    assert course.__doc__.splitlines()[0] in said
+    documented = [
+        line.split()[2] for line in course.__doc__.splitlines() if "python tools/course.py" in line
+    ]
+    assert len(documented) == 6
+    described = dict(re.findall(r"^    (\S+) +(\S.*)$", said, re.MULTILINE))
+    assert sorted(described) == sorted(documented), "each command with a line that says what it does"
+    options = re.findall(r"^  (--\S+(?: \S+)?) +(\S.*)$", help_of(capsys, "assignment"), re.MULTILINE)
+    assert [option for option, _ in options] == ["--name NAME", "--source-only"]
+
+
+def test_a_command_is_required(capsys):
+    with pytest.raises(SystemExit) as done:
+        course.main([])
+    assert done.value.code == 2
+    assert "required: command" in capsys.readouterr().err
