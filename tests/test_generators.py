@@ -8,6 +8,7 @@ never touched: the module's folders are pointed at the temporary copy.
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -300,6 +301,28 @@ def test_workspace_copies_the_student_edition_once_and_keeps_the_learners_work(r
 # ---------------------------------------------------------------------------- static site
 
 
+class Texts(HTMLParser):
+    """The text of each kind of element on a page, and any text outside them."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_tag, self.open, self.stray = {}, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ("meta",):
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.open.pop() == tag
+
+    def handle_data(self, data):
+        inside = [t for t in self.open if t in ("h1", "title", "p", "a")]
+        if inside:
+            self.by_tag.setdefault(inside[-1], []).append(data)
+        elif data.strip():
+            self.stray.append(data)
+
+
 def test_site_writes_an_index_and_one_page_per_notebook(root, capsys):
     run(capsys, "navigation")
     site = root / "public"
@@ -313,6 +336,19 @@ def test_site_writes_an_index_and_one_page_per_notebook(root, capsys):
         '<ol>\n<li><a href="01_first.html">01 · First steps</a></li>\n'
         '<li><a href="02_second.html">02 · Second steps</a></li>\n</ol>'
     ) in index
+    # As a reader sees it: the course's name (the README's title) as heading, a paragraph that
+    # says where the code runs, the notebooks' titles as a list, and no stray text.
+    course_name = (Path(course.__file__).parent.parent / "README.md").read_text(
+        encoding="utf-8"
+    ).splitlines()[0].removeprefix("# ")
+    texts = Texts()
+    texts.feed(index)
+    assert texts.by_tag["h1"] == [course_name] and texts.by_tag["title"] == [course_name]
+    (paragraph,) = texts.by_tag["p"]
+    assert "PyTorch" in paragraph and "JupyterLab" in paragraph
+    assert texts.by_tag["a"] == ["01 · First steps", "02 · Second steps"]
+    assert texts.stray == [], "no text outside the heading, the paragraph and the list"
+    assert texts.open == [], "every element is closed"
     page = (site / "01_first.html").read_text(encoding="utf-8")
     assert 'href="02_second.html"' in page and "02_second.ipynb" not in page
     assert "colab-badge.svg" not in page, "the site loads nothing from the network"
