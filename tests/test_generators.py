@@ -395,6 +395,26 @@ def test_assignment_source_only_writes_the_nbgrader_source_and_a_config(root, ca
     assert (folder / "nbgrader_config.py").read_text(encoding="utf-8") == "c = get_config()\n"
 
 
+def test_a_teachers_edits_to_two_notebooks_are_both_named_and_kept(root, capsys):
+    folder = root / "grading"
+    run(capsys, "assignment", str(folder), "--source-only")
+    written = sorted((folder / "source" / "autograd-hands-on").glob("*.ipynb"))
+    for path in written:
+        edited = read(path)
+        edited.cells[0].source += "\n\nDue on Friday."
+        nbformat.write(edited, path)
+    before = snapshot(folder)
+    status, out, err = run(capsys, "assignment", str(folder), "--source-only")
+    assert (status, out) == (1, [])
+    assert err.startswith(
+        "Stopped, nothing changed: grading/source/autograd-hands-on/01_first.ipynb, "
+        "grading/source/autograd-hands-on/02_second.ipynb were edited by hand, and this "
+        "command would replace them. To keep your changes, build into another folder "
+        "(tools/course.py assignment FOLDER)"
+    )
+    assert snapshot(folder) == before
+
+
 def test_a_graded_cell_worth_two_points_says_points():
     cell = course.graded_cell("double", points=2)
     assert cell.source.startswith("# Graded (2 points): an error here means double is not")
