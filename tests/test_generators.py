@@ -181,6 +181,7 @@ def test_a_hand_edited_student_notebook_stops_navigation_before_any_write(root, 
     course_notebook = root / "notebooks/01_first.ipynb"
     changed = read(course_notebook)
     changed.cells[3].source = "Predict, then run the next cell."
+    changed.cells[-1].source = "## Next\n\nAn old link."  # navigation would rewrite it
     nbformat.write(changed, course_notebook)
     before = snapshot(root)
     status, out, err = run(capsys, "navigation")
