@@ -368,6 +368,7 @@ def test_site_goes_to_site_folder_unless_told(root, capsys, monkeypatch):
 
 
 def test_assignment_source_only_writes_the_nbgrader_source_and_a_config(root, capsys):
+    run(capsys, "navigation")  # the course notebooks as stored: with slide metadata
     folder = root / "grading"
     status, out, _ = run(capsys, "assignment", str(folder), "--name", "week-1", "--source-only")
     assert (status, out) == (0, [f"nbgrader assignment 'week-1' in {folder}: 2 notebooks in source/week-1/"])
@@ -378,10 +379,13 @@ def test_assignment_source_only_writes_the_nbgrader_source_and_a_config(root, ca
 
     graded = read(source / "01_first.ipynb")
     sources = [c.source for c in graded.cells]
-    assert "> **Assignment.**" in sources[0] and sources[0].startswith("# 01 · First steps\n")
+    title, blank, banner = sources[0].split("\n")[:3]
+    assert (title, blank) == ("# 01 · First steps", "") and banner.startswith("> **Assignment.**")
     assert "from utils.checks import check, hint\n" in sources[2] + "\n"
+    assert not any("slideshow" in c.metadata for c in graded.cells), "not a slide deck"
     assert not any("solution(" in s for s in sources), "nbgrader hides the solutions"
     assert sources[6] == "## Exercise: `double`\n\nWrite it."
+    assert sources[2].startswith(course.BOOTSTRAP_START), "the Colab part stays"
     exercise = sources.index(next(s for s in sources if "### BEGIN SOLUTION" in s))
     assert graded.cells[exercise].metadata["nbgrader"]["solution"] is True
     assert sources[exercise + 1] == "# hint(double)"
