@@ -499,6 +499,7 @@ def test_without_nbgrader_the_source_is_written_and_the_message_says_how_to_rele
     status, out, err = run(capsys, "assignment", str(root / "g"), "--name", "w")
     assert (status, out) == (1, [])
     assert err.startswith("nbgrader is not installed here: pip install -e '.[test]' brings it")
+    assert err.endswith("release it with nbgrader generate_assignment).\n"), "how to go on"
     assert err.count("\n") == 1
     assert (root / "g" / "source" / "w" / "01_first.ipynb").exists()
 
