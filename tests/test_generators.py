@@ -634,3 +634,13 @@ def test_a_command_is_required(capsys):
         course.main([])
     assert done.value.code == 2
     assert "required: command" in capsys.readouterr().err
+
+
+def test_the_student_edition_alone_can_be_regenerated(root, capsys):
+    """``write_student_edition()`` with no plan works out the changes itself."""
+    course.write_student_edition()
+    assert capsys.readouterr().out.splitlines() == [
+        "generated: notebooks/student/01_first.ipynb",
+        "generated: notebooks/student/02_second.ipynb",
+    ]
+    assert course.stale_student_notebooks() == []

@@ -1,5 +1,7 @@
 """The maintainers' tools: the README blocks they regenerate, and the errors they report."""
 
+import logging
+
 import nbformat
 import pytest
 
@@ -64,13 +66,21 @@ def test_main_turns_an_error_into_one_line_and_exit_status_1(tmp_path, capsys):
     assert stranger.read_bytes() == before
 
 
-def test_the_kernel_client_runs_a_notebook_in_its_folder_and_keeps_what_nbval_sees(tmp_path):
-    """One fresh kernel: the working directory is the notebook's folder, a print inside an
-    Output widget stays a cell output (as nbval records it), and no timings or widget state."""
+def test_the_kernel_client_runs_a_notebook_in_its_folder_and_keeps_what_nbval_sees(
+    tmp_path, caplog
+):
+    """One fresh kernel: the working directory is the notebook's folder, its messages are
+    encrypted (the connection carries Curve keys), a print inside an Output widget stays a cell
+    output (as nbval records it), no warning about widgets, and no timings or widget state."""
     code = nbformat.v4.new_code_cell
     notebook = nbformat.v4.new_notebook(
         cells=[
             code("import os\nprint(os.getcwd())"),
+            code(
+                "import json, sys\n\n"
+                "connection = json.load(open(sys.argv[sys.argv.index('-f') + 1]))\n"
+                "print(bool(connection.get('curve_publickey')))"
+            ),
             code(
                 "import ipywidgets\nfrom IPython.display import display\n\n"
                 "shown = ipywidgets.Output()\ndisplay(shown)\nwith shown:\n    print('inside')"
@@ -79,7 +89,9 @@ def test_the_kernel_client_runs_a_notebook_in_its_folder_and_keeps_what_nbval_se
     )
     make_client(notebook, tmp_path, timeout=60).execute()
     assert notebook.cells[0].outputs[0].text == f"{tmp_path}\n"
-    texts = [o.get("text") for o in notebook.cells[1].outputs if o.output_type == "stream"]
+    assert notebook.cells[1].outputs[0].text == "True\n", "kernel messages are encrypted"
+    texts = [o.get("text") for o in notebook.cells[2].outputs if o.output_type == "stream"]
     assert texts == ["inside\n"]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], "no warning"
     assert "widgets" not in notebook.metadata, "no widget state"
     assert all("execution" not in cell.metadata for cell in notebook.cells), "no timings"
