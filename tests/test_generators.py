@@ -326,7 +326,7 @@ class Texts(HTMLParser):
 
 def test_site_writes_an_index_and_one_page_per_notebook(root, capsys):
     run(capsys, "navigation")
-    site = root / "public"
+    site = root / "public" / "course"  # a folder that does not exist yet, nor its parent
     status, out, _ = run(capsys, "site", str(site))
     assert (status, out) == (0, [f"wrote 3 pages to {site}"])
     assert sorted(p.name for p in site.iterdir()) == ["01_first.html", "02_second.html", "index.html"]
