@@ -352,7 +352,11 @@ def test_site_writes_an_index_and_one_page_per_notebook(root, capsys):
     assert texts.open == [], "every element is closed"
     page = (site / "01_first.html").read_text(encoding="utf-8")
     assert 'href="02_second.html"' in page and "02_second.ipynb" not in page
-    assert "colab-badge.svg" not in page, "the site loads nothing from the network"
+    loaded = re.findall(r'<(?:script|img)[^>]* src="([^"]+)"|<link[^>]* href="([^"]+)"', page)
+    assert not [u for pair in loaded for u in pair if re.match(r"(https?:)?//", u)], (
+        "the site loads nothing from the network"
+    )
+    assert 'href="index.html"' in page, "each page leads back to the contents"
     assert f'href="{COLAB}/notebooks/01_first.ipynb"' in page
     assert "<title>01_first</title>" in page
 
