@@ -351,7 +351,7 @@ def test_site_writes_an_index_and_one_page_per_notebook(root, capsys):
     assert texts.stray == [], "no text outside the heading, the paragraph and the list"
     assert texts.open == [], "every element is closed"
     page = (site / "01_first.html").read_text(encoding="utf-8")
-    assert 'href="02_second.html"' in page and "02_second.ipynb" not in page
+    assert '<a href="02_second.html">' in page and "02_second.ipynb" not in page
     loaded = re.findall(r'<(?:script|img)[^>]* src="([^"]+)"|<link[^>]* href="([^"]+)"', page)
     assert not [u for pair in loaded for u in pair if re.match(r"(https?:)?//", u)], (
         "the site loads nothing from the network"
