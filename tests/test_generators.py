@@ -160,10 +160,15 @@ def test_navigation_writes_next_links_the_map_and_the_student_edition(root, caps
     assert snapshot(root) == before, "a second run changes nothing"
 
 
-def test_navigation_needs_a_next_cell_and_says_which_notebook_lacks_it(root, capsys):
+@pytest.mark.parametrize(
+    "last", [None, "## Summary\n\nWhat you learned."], ids=["code cell last", "no Next heading"]
+)
+def test_navigation_needs_a_next_cell_and_says_which_notebook_lacks_it(root, capsys, last):
     path = root / "notebooks/02_second.ipynb"
     notebook = read(path)
     notebook.cells.pop()
+    if last is not None:
+        notebook.cells.append(nbformat.v4.new_markdown_cell(last))
     nbformat.write(notebook, path)
     before = snapshot(root)
     status, out, err = run(capsys, "navigation")
