@@ -105,7 +105,10 @@ def test_navigation_writes_next_links_the_map_and_the_student_edition(root, caps
         "generated: notebooks/student/01_first.ipynb",
         "generated: notebooks/student/02_second.ipynb",
     ]
-    first, second = read(root / "notebooks/01_first.ipynb"), read(root / "notebooks/02_second.ipynb")
+    first, second = (
+        read(root / "notebooks/01_first.ipynb"),
+        read(root / "notebooks/02_second.ipynb"),
+    )
     assert first.cells[-1].source.startswith(
         "## Next\n\nContinue with [02 · Second steps](02_second.ipynb).\n\nWhen you move on"
     )
@@ -334,7 +337,11 @@ def test_site_writes_an_index_and_one_page_per_notebook(root, capsys):
     site = root / "public" / "course"  # a folder that does not exist yet, nor its parent
     status, out, _ = run(capsys, "site", str(site))
     assert (status, out) == (0, [f"wrote 3 pages to {site}"])
-    assert sorted(p.name for p in site.iterdir()) == ["01_first.html", "02_second.html", "index.html"]
+    assert sorted(p.name for p in site.iterdir()) == [
+        "01_first.html",
+        "02_second.html",
+        "index.html",
+    ]
     index = (site / "index.html").read_text(encoding="utf-8")
     assert index.startswith('<!DOCTYPE html>\n<html lang="en">')
     assert "<title>Autograd, hands-on</title>" in index
@@ -344,9 +351,12 @@ def test_site_writes_an_index_and_one_page_per_notebook(root, capsys):
     ) in index
     # As a reader sees it: the course's name (the README's title) as heading, a paragraph that
     # says where the code runs, the notebooks' titles as a list, and no stray text.
-    course_name = (Path(course.__file__).parent.parent / "README.md").read_text(
-        encoding="utf-8"
-    ).splitlines()[0].removeprefix("# ")
+    course_name = (
+        (Path(course.__file__).parent.parent / "README.md")
+        .read_text(encoding="utf-8")
+        .splitlines()[0]
+        .removeprefix("# ")
+    )
     texts = Texts()
     texts.feed(index)
     assert texts.by_tag["h1"] == [course_name] and texts.by_tag["title"] == [course_name]
@@ -380,7 +390,10 @@ def test_assignment_source_only_writes_the_nbgrader_source_and_a_config(root, ca
     run(capsys, "navigation")  # the course notebooks as stored: with slide metadata
     folder = root / "grading"
     status, out, _ = run(capsys, "assignment", str(folder), "--name", "week-1", "--source-only")
-    assert (status, out) == (0, [f"nbgrader assignment 'week-1' in {folder}: 2 notebooks in source/week-1/"])
+    assert (status, out) == (
+        0,
+        [f"nbgrader assignment 'week-1' in {folder}: 2 notebooks in source/week-1/"],
+    )
     source = folder / "source" / "week-1"
     assert sorted(p.name for p in source.iterdir()) == ["01_first.ipynb", "02_second.ipynb"]
     config = (folder / "nbgrader_config.py").read_text(encoding="utf-8")
@@ -605,7 +618,9 @@ def test_outputs_names_every_notebook_that_is_not_the_courses(root, capsys, fake
     stray = [root / "notes.ipynb", root / "notebooks" / "draft.ipynb"]
     for path in stray:
         nbformat.write(nbformat.v4.new_notebook(), path)
-    status, out, err = run(capsys, "outputs", *map(str, stray), str(root / "notebooks/01_first.ipynb"))
+    status, out, err = run(
+        capsys, "outputs", *map(str, stray), str(root / "notebooks/01_first.ipynb")
+    )
     assert (status, out, fake_kernel) == (1, [], [])
     assert err.startswith(
         "Stopped, nothing changed: notes.ipynb, notebooks/draft.ipynb is not a course notebook "
@@ -633,8 +648,12 @@ def test_help_describes_every_command_of_the_module_docstring(capsys, monkeypatc
     ]
     assert len(documented) == 6
     described = dict(re.findall(r"^    (\S+) +(\S.*)$", said, re.MULTILINE))
-    assert sorted(described) == sorted(documented), "each command with a line that says what it does"
-    options = re.findall(r"^  (--\S+(?: \S+)?) +(\S.*)$", help_of(capsys, "assignment"), re.MULTILINE)
+    assert sorted(described) == sorted(documented), (
+        "each command with a line that says what it does"
+    )
+    options = re.findall(
+        r"^  (--\S+(?: \S+)?) +(\S.*)$", help_of(capsys, "assignment"), re.MULTILINE
+    )
     assert [option for option, _ in options] == ["--name NAME", "--source-only"]
 
 

@@ -58,8 +58,8 @@ def test_normalise_keeps_the_learners_lines_of_a_traceback():
         traceback=[
             "Cell In[3], line 1\n----> 1 y.backward()",
             'File "/home/someone/.venv/lib/python3.11/site-packages/torch/_tensor.py", line 1',
-            '\x1b[1;31mFile \x1b[0;32m/home/someone/.venv/lib/python3.11/site-packages/torch/'
-            'autograd/__init__.py:200\x1b[0m, in backward()',
+            "\x1b[1;31mFile \x1b[0;32m/home/someone/.venv/lib/python3.11/site-packages/torch/"
+            "autograd/__init__.py:200\x1b[0m, in backward()",
             "RuntimeError: boom",
         ],
     )

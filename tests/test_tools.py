@@ -5,7 +5,15 @@ import logging
 import nbformat
 import pytest
 
-from tools.course import CourseError, MarkerError, add_colab_parts, main, make_client, splice, title_of
+from tools.course import (
+    CourseError,
+    MarkerError,
+    add_colab_parts,
+    main,
+    make_client,
+    splice,
+    title_of,
+)
 
 START, END = "<!-- map:start -->", "<!-- map:end -->"
 
