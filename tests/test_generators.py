@@ -31,7 +31,10 @@ def lesson(number: int, title: str, exercise: str) -> nbformat.NotebookNode:
     cells = [
         md(f"# {number:02d} · {title}\n\nWhat this notebook is about."),
         md("## Set-up"),
-        code("import math\n\nfrom utils.checks import check, hint, solution"),
+        code(
+            "import math\n\nfrom utils.checks import check, hint, solution",
+            metadata={"slideshow": {"slide_type": "fragment"}},  # left by an older layout
+        ),
         md("Predict what the next cell prints."),
         code(
             "print(2 + 2)",
