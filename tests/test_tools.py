@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from tools.course import (
+    BOOTSTRAP,
     CourseError,
     MarkerError,
     add_colab_parts,
@@ -13,6 +14,7 @@ from tools.course import (
     make_client,
     splice,
     title_of,
+    with_bootstrap,
 )
 
 START, END = "<!-- map:start -->", "<!-- map:end -->"
@@ -103,3 +105,14 @@ def test_the_kernel_client_runs_a_notebook_in_its_folder_and_keeps_what_nbval_se
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], "no warning"
     assert "widgets" not in notebook.metadata, "no widget state"
     assert all("execution" not in cell.metadata for cell in notebook.cells), "no timings"
+
+
+def test_an_older_colab_part_is_replaced_and_the_set_up_code_kept():
+    older = "# ── Colab set-up, old ──\nprint('old')\n# ── end of it ──\n\n\nimport torch\n"
+    assert with_bootstrap(older) == BOOTSTRAP + "\nimport torch\n"
+    assert with_bootstrap(with_bootstrap(older)) == BOOTSTRAP + "\nimport torch\n", "stable"
+    assert with_bootstrap("\n\nimport torch\n") == BOOTSTRAP + "\nimport torch\n"
+    with pytest.raises(CourseError) as refused:
+        with_bootstrap("# ── Colab, half ──\nprint('x')\n")
+    assert str(refused.value).startswith("a set-up cell starts with '# ── Colab, half ──")
+    assert str(refused.value).endswith("but has no end line")
