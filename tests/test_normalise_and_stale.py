@@ -58,6 +58,8 @@ def test_normalise_keeps_the_learners_lines_of_a_traceback():
         traceback=[
             "Cell In[3], line 1\n----> 1 y.backward()",
             'File "/home/someone/.venv/lib/python3.11/site-packages/torch/_tensor.py", line 1',
+            "\x1b[1;31mFile \x1b[0;32m/home/someone/.venv/lib/python3.11/site-packages/torch/"
+            "autograd/__init__.py:200\x1b[0m, in backward()",
             "RuntimeError: boom",
         ],
     )
@@ -84,3 +86,22 @@ def test_a_left_over_student_notebook_is_reported_stale(tmp_path, monkeypatch):
     course.write_generated(course.student_edition(lesson), left_over)
     (student / "Untitled.ipynb").write_text(nbformat.writes(lesson))  # a learner's: not ours
     assert course.stale_student_notebooks() == [left_over]
+
+
+def test_each_stored_student_notebook_carries_the_fingerprint_of_its_cells():
+    """The fingerprint tells a generated notebook from a hand-edited one: the stored ones were
+    written by the generator, so each matches what the generator computes from its cells."""
+    stored = course.student_notebooks()
+    assert len(stored) == len(course.course_notebooks())
+    for path in stored:
+        notebook = nbformat.read(path, as_version=4)
+        assert notebook.metadata["course"]["typed"] == course.typed_digest(notebook), path.name
+        assert not course.edited_by_hand(path), path.name
+
+
+def test_making_an_edition_leaves_the_complete_notebook_unchanged():
+    complete = nbformat.read(course.course_notebooks()[0], as_version=4)
+    before = nbformat.writes(complete)
+    course.student_edition(complete)
+    course.assignment_edition(complete)
+    assert nbformat.writes(complete) == before

@@ -1,9 +1,21 @@
 """The maintainers' tools: the README blocks they regenerate, and the errors they report."""
 
+import logging
+
 import nbformat
 import pytest
 
-from tools.course import CourseError, MarkerError, add_colab_parts, main, splice
+from tools.course import (
+    BOOTSTRAP,
+    CourseError,
+    MarkerError,
+    add_colab_parts,
+    main,
+    make_client,
+    splice,
+    title_of,
+    with_bootstrap,
+)
 
 START, END = "<!-- map:start -->", "<!-- map:end -->"
 
@@ -33,7 +45,18 @@ def test_splice_refuses_a_missing_doubled_or_reversed_marker(readme, said):
     with pytest.raises(MarkerError, match="README.md") as refused:
         splice(readme, START, END, "new")
     assert said in str(refused.value)
+    assert str(refused.value).startswith("README.md"), "the message names the file first"
     assert "\n" not in str(refused.value), "one line"
+
+
+def test_splice_fills_an_empty_block():
+    assert splice(f"a\n{START}{END}\nb", START, END, "\nmap\n") == f"a\n{START}\nmap\n{END}\nb"
+
+
+def test_a_notebook_without_cells_has_an_empty_title():
+    assert title_of(nbformat.v4.new_notebook()) == ""
+    heading = nbformat.v4.new_markdown_cell("#  03 · Slopes \n\nText")
+    assert title_of(nbformat.v4.new_notebook(cells=[heading])) == "03 · Slopes"
 
 
 def test_a_notebook_without_a_set_up_cell_is_an_error_not_an_exit():
@@ -51,3 +74,45 @@ def test_main_turns_an_error_into_one_line_and_exit_status_1(tmp_path, capsys):
     assert said.err.count("\n") == 1 and "Traceback" not in said.err
     assert "notes.ipynb is not a course notebook" in said.err
     assert stranger.read_bytes() == before
+
+
+def test_the_kernel_client_runs_a_notebook_in_its_folder_and_keeps_what_nbval_sees(
+    tmp_path, caplog
+):
+    """One fresh kernel: the working directory is the notebook's folder, its messages are
+    encrypted (the connection carries Curve keys), a print inside an Output widget stays a cell
+    output (as nbval records it), no warning about widgets, and no timings or widget state."""
+    code = nbformat.v4.new_code_cell
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            code("import os\nprint(os.getcwd())"),
+            code(
+                "import json, sys\n\n"
+                "connection = json.load(open(sys.argv[sys.argv.index('-f') + 1]))\n"
+                "print(bool(connection.get('curve_publickey')))"
+            ),
+            code(
+                "import ipywidgets\nfrom IPython.display import display\n\n"
+                "shown = ipywidgets.Output()\ndisplay(shown)\nwith shown:\n    print('inside')"
+            ),
+        ]
+    )
+    make_client(notebook, tmp_path, timeout=60).execute()
+    assert notebook.cells[0].outputs[0].text == f"{tmp_path}\n"
+    assert notebook.cells[1].outputs[0].text == "True\n", "kernel messages are encrypted"
+    texts = [o.get("text") for o in notebook.cells[2].outputs if o.output_type == "stream"]
+    assert texts == ["inside\n"]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], "no warning"
+    assert "widgets" not in notebook.metadata, "no widget state"
+    assert all("execution" not in cell.metadata for cell in notebook.cells), "no timings"
+
+
+def test_an_older_colab_part_is_replaced_and_the_set_up_code_kept():
+    older = "# ── Colab set-up, old ──\nprint('old')\n# ── end of it ──\n\n\nimport torch\n"
+    assert with_bootstrap(older) == BOOTSTRAP + "\nimport torch\n"
+    assert with_bootstrap(with_bootstrap(older)) == BOOTSTRAP + "\nimport torch\n", "stable"
+    assert with_bootstrap("\n\nimport torch\n") == BOOTSTRAP + "\nimport torch\n"
+    with pytest.raises(CourseError) as refused:
+        with_bootstrap("# ── Colab, half ──\nprint('x')\n")
+    assert str(refused.value).startswith("a set-up cell starts with '# ── Colab, half ──")
+    assert str(refused.value).endswith("but has no end line")
