@@ -7,12 +7,16 @@ import pytest
 
 from tools.course import (
     BOOTSTRAP,
+    PREDICT_ANSWER,
     CourseError,
     MarkerError,
     add_colab_parts,
+    assignment_edition,
+    course_notebooks,
     main,
     make_client,
     splice,
+    student_edition,
     title_of,
     with_bootstrap,
 )
@@ -116,3 +120,22 @@ def test_an_older_colab_part_is_replaced_and_the_set_up_code_kept():
         with_bootstrap("# ── Colab, half ──\nprint('x')\n")
     assert str(refused.value).startswith("a set-up cell starts with '# ── Colab, half ──")
     assert str(refused.value).endswith("but has no end line")
+
+
+@pytest.mark.parametrize("path", course_notebooks(), ids=lambda path: path.name)
+def test_the_assignment_edition_folds_the_predict_answers_as_the_student_edition_does(path):
+    """A learner doing the nbgrader assignment meets a Predict prompt with its written answer
+    closed, exactly as in the student edition."""
+    notebook = nbformat.read(path, as_version=4)
+
+    def answers(edition):
+        return [
+            cell.source
+            for cell in edition.cells
+            if cell.cell_type == "markdown" and PREDICT_ANSWER in cell.metadata.get("tags", [])
+        ]
+
+    folded = answers(assignment_edition(notebook))
+    assert folded == answers(student_edition(notebook))
+    assert all(text.startswith("<details>") for text in folded)
+    assert len(folded) == len(answers(notebook))
