@@ -12,6 +12,9 @@ import math
 import pytest
 import torch
 
+from tests.test_checks import step_without_optimizer_step as never_steps
+from tests.test_checks import step_without_zero_grad as forgets_zero_grad
+from tests.test_hostile_answers import train_step_right
 from utils.checks import evaluate
 from utils.exercises import (
     MANY_POINTS,
@@ -250,14 +253,6 @@ def test_vjp_messages_name_the_mistake_and_the_fix():
 CALL = "train_step(model, optimizer, loss_fn, x, y)"
 
 
-def train_step_right(model, optimizer, loss_fn, x, y):
-    optimizer.zero_grad()
-    loss = loss_fn(model(x), y)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-
-
 def mean_squared_error_by_hand(model, optimizer, loss_fn, x, y):
     optimizer.zero_grad()
     loss = ((model(x) - y) ** 2).sum() / len(x)
@@ -270,20 +265,6 @@ def mean_squared_error_by_hand(model, optimizer, loss_fn, x, y):
 def test_train_step_the_five_steps_pass(answer):
     feedback = evaluate(answer, TRAIN_STEP)
     assert feedback.passed, feedback.message
-
-
-def forgets_zero_grad(model, optimizer, loss_fn, x, y):
-    loss = loss_fn(model(x), y)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-
-
-def never_steps(model, optimizer, loss_fn, x, y):
-    optimizer.zero_grad()
-    loss = loss_fn(model(x), y)
-    loss.backward()
-    return loss.item()
 
 
 def steps_twice(model, optimizer, loss_fn, x, y):
